@@ -1,0 +1,2 @@
+/** JMH benchmarks of jraid's kernels and data path. */
+package io.jraid.bench;
