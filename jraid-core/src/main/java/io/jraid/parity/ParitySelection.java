@@ -18,13 +18,21 @@ public final class ParitySelection {
 
   private ParitySelection() {}
 
+  /** The choice and why it was made. */
+  private record Choice(ParityKernels kernels, String reason) {}
+
   private static final class Holder {
-    static final ParityKernels SELECTED = choose();
+    static final Choice CHOICE = choose();
   }
 
   /** The implementation this JVM uses. */
   public static ParityKernels selected() {
-    return Holder.SELECTED;
+    return Holder.CHOICE.kernels();
+  }
+
+  /** Why {@link #selected()} was chosen, in a few words. */
+  public static String reason() {
+    return Holder.CHOICE.reason();
   }
 
   /** Every implementation that can run in this JVM, scalar first. */
@@ -64,16 +72,42 @@ public final class ParitySelection {
     };
   }
 
-  private static ParityKernels choose() {
+  private static Choice choose() {
     String forced = System.getProperty(PROPERTY);
     if (forced != null && !forced.isBlank()) {
-      return byName(forced.strip());
+      ParityKernels kernels = byName(forced.strip());
+      if (!selfTest(kernels)) {
+        throw new IllegalStateException(
+            "-D" + PROPERTY + "=" + forced + " names an implementation that fails its self-test");
+      }
+      return new Choice(kernels, "set by -D" + PROPERTY + "=" + forced.strip());
     }
+    String isalNote;
     Optional<ParityKernels> isal = IsalKernels.load();
-    if (isal.isPresent()) {
-      return isal.get();
+    if (isal.isPresent() && selfTest(isal.get())) {
+      return new Choice(isal.get(), "ISA-L loaded and passed its self-test");
     }
-    return vector().orElse(ScalarKernels.INSTANCE);
+    isalNote = isal.isPresent() ? "ISA-L failed its self-test" : "ISA-L not loaded";
+    Optional<ParityKernels> vector = vector();
+    if (vector.isPresent() && selfTest(vector.get())) {
+      return new Choice(vector.get(), isalNote + "; Vector API kernels passed their self-test");
+    }
+    return new Choice(ScalarKernels.INSTANCE, isalNote + "; Vector API unavailable or failing");
+  }
+
+  /**
+   * A quick check of an implementation against the reference on small blocks, as Linux checks its
+   * raid6 routines before using them: generation, validation and two-data recovery.
+   */
+  static boolean selfTest(ParityKernels kernels) {
+    try {
+      return ParityBench.verify(kernels, ParityBench.Kernel.PQ_GEN, 5, 256)
+          && ParityBench.verify(kernels, ParityBench.Kernel.XOR_GEN, 5, 256)
+          && ParityBench.verify(kernels, ParityBench.Kernel.PQ_VALIDATE, 5, 256)
+          && ParityBench.verify(kernels, ParityBench.Kernel.RECOV_2DATA, 5, 256);
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
   }
 
   /** The Vector API kernels, unless the incubator module is missing from this JVM. */
