@@ -42,9 +42,10 @@ public class CopyBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     arena = Arena.ofShared();
-    source = arena.allocate((long) k * blockBytes, 4096);
+    MemorySegment slab = arena.allocate(2L * k * blockBytes, 4096);
+    source = slab.asSlice(0, (long) k * blockBytes);
     source.fill((byte) 0x5A);
-    dest = arena.allocate((long) k * blockBytes, 4096);
+    dest = slab.asSlice((long) k * blockBytes, (long) k * blockBytes);
   }
 
   @TearDown(Level.Trial)

@@ -5,6 +5,7 @@ import io.jraid.parity.ParitySelection;
 import io.jraid.parity.XorMode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,8 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The parity kernels: k data blocks of blockBytes each, page-aligned in a shared arena (as the
- * stripe cache will hold them). Every benchmark processes k·blockBytes of data per operation;
+ * The parity kernels: k data blocks of blockBytes each, cut from one page-aligned off-heap slab
+ * (as the stripe cache will hold them). Every benchmark processes k·blockBytes of data per operation;
  * {@link CopyBenchmark} moves the same number of bytes as the memory baseline of the same run.
  * {@link ParityReport} turns the scores into GB/s and ratios.
  */
@@ -55,23 +56,22 @@ public class ParityBenchmark {
   public void setUp() {
     kernels = ParitySelection.byName(impl);
     arena = Arena.ofShared();
+    // One page-aligned slab cut into blocks, as the stripe cache holds its pages. (Blocks from
+    // separate allocations land wherever malloc puts them, and the Vector kernels' speed on
+    // 64 KiB blocks then varied by a third from one JVM to the next; ISA-L's much less.)
+    MemorySegment slab = arena.allocate((long) (k + 3) * blockBytes, 4096);
     SplittableRandom random = new SplittableRandom(42);
     data = new MemorySegment[k];
     for (int i = 0; i < k; i++) {
-      data[i] = randomBlock(random, blockBytes);
+      data[i] = slab.asSlice((long) i * blockBytes, blockBytes);
+      for (long o = 0; o < blockBytes; o += 8) {
+        data[i].set(ValueLayout.JAVA_LONG, o, random.nextLong());
+      }
     }
-    p = arena.allocate(blockBytes, 4096);
-    q = arena.allocate(blockBytes, 4096);
-    dest = arena.allocate(blockBytes, 4096);
+    p = slab.asSlice((long) k * blockBytes, blockBytes);
+    q = slab.asSlice((long) (k + 1) * blockBytes, blockBytes);
+    dest = slab.asSlice((long) (k + 2) * blockBytes, blockBytes);
     kernels.pqGen(data, p, q);
-  }
-
-  private MemorySegment randomBlock(SplittableRandom random, long bytes) {
-    MemorySegment s = arena.allocate(bytes, 4096);
-    for (long i = 0; i < bytes; i += 8) {
-      s.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
-    }
-    return s;
   }
 
   @TearDown(Level.Trial)

@@ -1,5 +1,9 @@
 package io.jraid.bench;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -40,21 +44,33 @@ public final class ParityReport {
 
   public static void main(String[] args) throws RunnerException, CommandLineOptionException {
     CommandLineOptions cli = new CommandLineOptions(args);
-    Options options =
-        new OptionsBuilder()
-            .parent(cli)
-            .include(
-                cli.getIncludes().isEmpty()
-                    ? "(" + ParityBenchmark.class.getSimpleName() + "|"
-                        + CopyBenchmark.class.getSimpleName() + ")"
-                    : "")
-            .build();
+    OptionsBuilder builder = new OptionsBuilder();
+    builder.parent(cli).jvmArgsPrepend(jvmFlags());
+    if (cli.getIncludes().isEmpty()) {
+      builder.include(ParityBenchmark.class.getSimpleName()).include(CopyBenchmark.class.getSimpleName());
+    }
+    Options options = builder.build();
     Collection<RunResult> results = new Runner(options).run();
     List<Row> rows = new ArrayList<>();
     for (RunResult r : results) {
       rows.add(row(r));
     }
     print(rows);
+  }
+
+  /**
+   * The JVM flags every jraid JVM needs, as the root pom declares them (filtered into this jar),
+   * so that the forks get them however the report is started.
+   */
+  static String[] jvmFlags() {
+    try (InputStream in = ParityReport.class.getResourceAsStream("jvm.flags")) {
+      if (in == null) {
+        throw new IllegalStateException("jvm.flags is missing from the benchmarks jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip().split("\\s+");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static Row row(RunResult r) {

@@ -1,7 +1,6 @@
 package io.jraid.parity;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
@@ -26,8 +25,6 @@ import org.jspecify.annotations.Nullable;
  * int  xor_check(int vects, int len, void **array);       // 0 when the XOR of all is zero
  * int  pq_gen(int vects, int len, void **array);          // array[vects-2] = P, [vects-1] = Q
  * int  pq_check(int vects, int len, void **array);        // 0 when P and Q match
- * void gf_vect_mul_init(unsigned char c, unsigned char *gftbl);
- * int  gf_vect_mul(int len, unsigned char *gftbl, void *src, void *dest);
  * void ec_init_tables(int k, int rows, unsigned char *a, unsigned char *gftbls);
  * void ec_encode_data(int len, int k, int rows, unsigned char *gftbls,
  *                     unsigned char **data, unsigned char **coding);
@@ -36,8 +33,11 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * Constraints found on libisal 2.30 (and checked by the tests): {@code xor_gen} and {@code pq_gen}
- * need at least two sources; {@code pq_gen} and {@code gf_vect_mul} need a length that is a
- * multiple of 32.
+ * need at least two sources; {@code pq_gen} needs a length that is a multiple of 32.
+ *
+ * <p>{@code gf_vect_mul} (one block times a constant) is not bound: every RAID-6 recovery is a
+ * linear combination of the surviving blocks, which {@code ec_encode_data} computes for both lost
+ * blocks in one pass, where multiplying block by block would take three or four.
  */
 final class IsalLibrary {
 
@@ -54,10 +54,6 @@ final class IsalLibrary {
   static final @Nullable MethodHandle XOR_CHECK = bind("xor_check", vectFunction());
   static final @Nullable MethodHandle PQ_GEN = bind("pq_gen", vectFunction());
   static final @Nullable MethodHandle PQ_CHECK = bind("pq_check", vectFunction());
-  static final @Nullable MethodHandle GF_VECT_MUL_INIT =
-      bind("gf_vect_mul_init", FunctionDescriptor.ofVoid(JAVA_BYTE, ADDRESS));
-  static final @Nullable MethodHandle GF_VECT_MUL =
-      bind("gf_vect_mul", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
   static final @Nullable MethodHandle EC_INIT_TABLES =
       bind("ec_init_tables", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
   static final @Nullable MethodHandle EC_ENCODE_DATA =
@@ -76,8 +72,6 @@ final class IsalLibrary {
           && XOR_CHECK != null
           && PQ_GEN != null
           && PQ_CHECK != null
-          && GF_VECT_MUL_INIT != null
-          && GF_VECT_MUL != null
           && EC_INIT_TABLES != null
           && EC_ENCODE_DATA != null
           && EC_ENCODE_DATA_UPDATE != null;

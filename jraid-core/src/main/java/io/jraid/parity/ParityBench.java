@@ -141,19 +141,39 @@ public final class ParityBench {
     final MemorySegment q;
     final MemorySegment dest;
 
-    Stripe(Arena arena, int k, int blockBytes, long seed) {
+    private Stripe(MemorySegment[] data, MemorySegment p, MemorySegment q, MemorySegment dest) {
+      this.data = data;
+      this.p = p;
+      this.q = q;
+      this.dest = dest;
+    }
+
+    /** Random data with its P and Q, computed by the scalar reference. */
+    static Stripe random(Arena arena, int k, int blockBytes, long seed) {
       SplittableRandom random = new SplittableRandom(seed);
-      data = new MemorySegment[k];
+      Slab slab = new Slab(arena, k + 3, blockBytes);
+      MemorySegment[] data = new MemorySegment[k];
       for (int i = 0; i < k; i++) {
-        data[i] = arena.allocate(blockBytes, 4096);
+        data[i] = slab.next();
         for (long o = 0; o < blockBytes; o += 8) {
           data[i].set(ValueLayout.JAVA_LONG, o, random.nextLong());
         }
       }
-      p = arena.allocate(blockBytes, 4096);
-      q = arena.allocate(blockBytes, 4096);
-      dest = arena.allocate(blockBytes, 4096);
-      ScalarKernels.INSTANCE.pqGen(data, p, q);
+      Stripe s = new Stripe(data, slab.next(), slab.next(), slab.next());
+      ScalarKernels.INSTANCE.pqGen(data, s.p, s.q);
+      ScalarKernels.INSTANCE.xorGen(s.dest, data, XorMode.OVERWRITE);
+      return s;
+    }
+
+    /** A copy in fresh blocks. */
+    Stripe copy(Arena arena) {
+      Slab slab = new Slab(arena, data.length + 3, p.byteSize());
+      MemorySegment[] d = new MemorySegment[data.length];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = slab.next().copyFrom(data[i]);
+      }
+      return new Stripe(
+          d, slab.next().copyFrom(p), slab.next().copyFrom(q), slab.next().copyFrom(dest));
     }
 
     /** One operation of the kernel. Recoveries rewrite the same bytes every time. */
@@ -172,15 +192,41 @@ public final class ParityBench {
     }
   }
 
+  /**
+   * Blocks cut one after the other from one page-aligned allocation, as the stripe cache will
+   * hold them. (Blocks from separate allocations land wherever malloc puts them, and the speed of
+   * the Vector kernels on 64 KiB blocks then varied by a third from one JVM to the next.)
+   */
+  private static final class Slab {
+    private final MemorySegment memory;
+    private final long blockBytes;
+    private long next;
+
+    Slab(Arena arena, int blocks, long blockBytes) {
+      this.memory = arena.allocate(blocks * blockBytes, 4096);
+      this.blockBytes = blockBytes;
+    }
+
+    MemorySegment next() {
+      MemorySegment block = memory.asSlice(next, blockBytes);
+      next += blockBytes;
+      return block;
+    }
+
+  }
+
   private static List<Result> measure(
       Plan plan, Kernel kernel, int k, int blockBytes, String selected) {
     List<ParityKernels> impls = plan.implementations();
     try (Arena arena = Arena.ofConfined()) {
-      Stripe stripe = new Stripe(arena, k, blockBytes, 42L * k + blockBytes);
+      Stripe reference = Stripe.random(arena, k, blockBytes, 42L * k + blockBytes);
       boolean[] verified = new boolean[impls.size()];
       for (int i = 0; i < impls.size(); i++) {
-        verified[i] = verify(impls.get(i), kernel, k, blockBytes);
+        try (Arena scratch = Arena.ofConfined()) {
+          verified[i] = verify(impls.get(i), kernel, reference, reference.copy(scratch));
+        }
       }
+      Stripe stripe = reference.copy(arena);
       double bytesPerOp = (double) k * blockBytes;
       double[][] rates = new double[impls.size()][plan.rounds()];
       for (int i = 0; i < impls.size(); i++) {
@@ -251,51 +297,59 @@ public final class ParityBench {
   }
 
   /**
-   * Whether the implementation gives the reference's bytes for this kernel, on fresh random data
-   * of the benchmark's shape (and, for validation, also catches a corrupted block).
+   * Whether the implementation gives the reference's bytes for this kernel on fresh random data of
+   * this shape (and, for validation, also catches a corrupted block).
    */
   static boolean verify(ParityKernels impl, Kernel kernel, int k, int blockBytes) {
+    try (Arena arena = Arena.ofConfined()) {
+      Stripe reference = Stripe.random(arena, k, blockBytes, 7L * k + blockBytes);
+      return verify(impl, kernel, reference, reference.copy(arena));
+    }
+  }
+
+  /**
+   * Runs the kernel on {@code b}, a copy of {@code a} whose P and Q (and XOR) the reference
+   * computed, with the kernel's destinations wiped first; then compares.
+   */
+  private static boolean verify(ParityKernels impl, Kernel kernel, Stripe a, Stripe b) {
     if (impl == ScalarKernels.INSTANCE) {
       return true;
     }
-    ParityKernels ref = ScalarKernels.INSTANCE;
-    try (Arena arena = Arena.ofConfined()) {
-      Stripe a = new Stripe(arena, k, blockBytes, 7L * k + blockBytes);
-      Stripe b = new Stripe(arena, k, blockBytes, 7L * k + blockBytes);
-      return switch (kernel) {
-        case XOR_GEN -> {
-          ref.xorGen(a.dest, a.data, XorMode.OVERWRITE);
-          impl.xorGen(b.dest, b.data, XorMode.OVERWRITE);
-          yield a.dest.mismatch(b.dest) < 0;
-        }
-        case PQ_GEN -> {
-          b.p.fill((byte) 0);
-          b.q.fill((byte) 0);
-          impl.pqGen(b.data, b.p, b.q);
-          yield a.p.mismatch(b.p) < 0 && a.q.mismatch(b.q) < 0;
-        }
-        case PQ_VALIDATE -> {
-          boolean cleanPasses = impl.pqValidate(b.data, b.p, b.q) == 0;
-          long at = blockBytes / 3;
-          MemorySegment victim = b.data[k / 2];
-          victim.set(ValueLayout.JAVA_BYTE, at, (byte) ~victim.get(ValueLayout.JAVA_BYTE, at));
-          yield cleanPasses
-              && impl.pqValidate(b.data, b.p, b.q) == ref.pqValidate(b.data, b.p, b.q);
-        }
-        case RECOV_2DATA -> {
-          b.data[0].fill((byte) 0);
-          b.data[k - 1].fill((byte) 0);
-          impl.recoverTwoData(b.data, 0, k - 1, b.p, b.q);
-          yield a.data[0].mismatch(b.data[0]) < 0 && a.data[k - 1].mismatch(b.data[k - 1]) < 0;
-        }
-        case RECOV_DATAP -> {
-          b.data[0].fill((byte) 0);
-          b.p.fill((byte) 0);
-          impl.recoverDataAndP(b.data, 0, b.p, b.q);
-          yield a.data[0].mismatch(b.data[0]) < 0 && a.p.mismatch(b.p) < 0;
-        }
-      };
-    }
+    int k = a.data.length;
+    return switch (kernel) {
+      case XOR_GEN -> {
+        b.dest.fill((byte) 0);
+        impl.xorGen(b.dest, b.data, XorMode.OVERWRITE);
+        yield a.dest.mismatch(b.dest) < 0;
+      }
+      case PQ_GEN -> {
+        b.p.fill((byte) 0);
+        b.q.fill((byte) 0);
+        impl.pqGen(b.data, b.p, b.q);
+        yield a.p.mismatch(b.p) < 0 && a.q.mismatch(b.q) < 0;
+      }
+      case PQ_VALIDATE -> {
+        boolean cleanPasses = impl.pqValidate(b.data, b.p, b.q) == 0;
+        long at = b.p.byteSize() / 3;
+        MemorySegment victim = b.data[k / 2];
+        victim.set(ValueLayout.JAVA_BYTE, at, (byte) ~victim.get(ValueLayout.JAVA_BYTE, at));
+        yield cleanPasses
+            && impl.pqValidate(b.data, b.p, b.q)
+                == ScalarKernels.INSTANCE.pqValidate(b.data, b.p, b.q);
+      }
+      case RECOV_2DATA -> {
+        b.data[0].fill((byte) 0);
+        b.data[k - 1].fill((byte) 0);
+        impl.recoverTwoData(b.data, 0, k - 1, b.p, b.q);
+        yield a.data[0].mismatch(b.data[0]) < 0 && a.data[k - 1].mismatch(b.data[k - 1]) < 0;
+      }
+      case RECOV_DATAP -> {
+        b.data[0].fill((byte) 0);
+        b.p.fill((byte) 0);
+        impl.recoverDataAndP(b.data, 0, b.p, b.q);
+        yield a.data[0].mismatch(b.data[0]) < 0 && a.p.mismatch(b.p) < 0;
+      }
+    };
   }
 
   /** "4 KiB", "1 MiB": block sizes as people write them. */
