@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The parity kernels: k data blocks of blockBytes each, cut from one page-aligned off-heap slab
- * (as the stripe cache will hold them). Every benchmark processes k·blockBytes of data per operation;
+ * The parity kernels: k data blocks of blockBytes each, cut from one page-aligned off-heap slab (as
+ * the stripe cache will hold them). Every benchmark processes k·blockBytes of data per operation;
  * {@link CopyBenchmark} moves the same number of bytes as the memory baseline of the same run.
  * {@link ParityReport} turns the scores into GB/s and ratios.
  */

@@ -22,9 +22,10 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Runs {@link ParityBenchmark} and {@link CopyBenchmark} (any JMH options may be given, e.g.
- * {@code -f 3 -p k=4 -prof gc}, or a benchmark regex) and prints each result as GB/s of data processed — the median over forks — with its ratio to
- * ISA-L and to the memory copy of the same size in the same run.
+ * Runs {@link ParityBenchmark} and {@link CopyBenchmark} (any JMH options may be given, e.g. {@code
+ * -f 3 -p k=4 -prof gc}, or a benchmark regex) and prints each result as GB/s of data processed —
+ * the median over forks — with its ratio to ISA-L and to the memory copy of the same size in the
+ * same run.
  *
  * <p>Started by {@code ./jraid jmh}.
  */
@@ -47,7 +48,9 @@ public final class ParityReport {
     OptionsBuilder builder = new OptionsBuilder();
     builder.parent(cli).jvmArgsPrepend(jvmFlags());
     if (cli.getIncludes().isEmpty()) {
-      builder.include(ParityBenchmark.class.getSimpleName()).include(CopyBenchmark.class.getSimpleName());
+      builder
+          .include(ParityBenchmark.class.getSimpleName())
+          .include(CopyBenchmark.class.getSimpleName());
     }
     Options options = builder.build();
     Collection<RunResult> results = new Runner(options).run();
@@ -59,8 +62,8 @@ public final class ParityReport {
   }
 
   /**
-   * The JVM flags every jraid JVM needs, as the root pom declares them (filtered into this jar),
-   * so that the forks get them however the report is started.
+   * The JVM flags every jraid JVM needs, as the root pom declares them (filtered into this jar), so
+   * that the forks get them however the report is started.
    */
   static String[] jvmFlags() {
     try (InputStream in = ParityReport.class.getResourceAsStream("jvm.flags")) {
@@ -159,6 +162,8 @@ public final class ParityReport {
   }
 
   private static String size(int bytes) {
-    return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : bytes >= 1024 ? (bytes >> 10) + " KiB" : bytes + " B";
+    return bytes >= 1 << 20
+        ? (bytes >> 20) + " MiB"
+        : bytes >= 1024 ? (bytes >> 10) + " KiB" : bytes + " B";
   }
 }

@@ -59,8 +59,9 @@ final class BenchCommand implements Callable<Integer> {
       names = "--kernel",
       split = ",",
       paramLabel = "NAME",
-      description = "Kernels to time: xor_gen, pq_gen, pq_validate, recov_2data, recov_datap"
-          + " (default: all).")
+      description =
+          "Kernels to time: xor_gen, pq_gen, pq_validate, recov_2data, recov_datap"
+              + " (default: all).")
   List<String> kernelNames;
 
   @Option(
@@ -87,17 +88,21 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ParityKernels selected = ParitySelection.selected();
     List<ParityKernels> impls = implementations();
-    Plan plan =
-        new Plan(kernels(), ks, blockSizes, impls, rounds, sliceMillis * 1_000_000L);
+    Plan plan = new Plan(kernels(), ks, blockSizes, impls, rounds, sliceMillis * 1_000_000L);
     if (!json) {
-      out.printf(Locale.ROOT, "jraid bench: %d cores, Vector API %d-bit, ISA-L %s%n",
+      out.printf(
+          Locale.ROOT,
+          "jraid bench: %d cores, Vector API %d-bit, ISA-L %s%n",
           Runtime.getRuntime().availableProcessors(),
           VectorKernels.vectorBits(),
-          IsalKernels.load().isPresent() ? "loaded" : "not loaded (" + IsalKernels.loadFailure() + ")");
+          IsalKernels.load().isPresent()
+              ? "loaded"
+              : "not loaded (" + IsalKernels.loadFailure() + ")");
       out.println("each implementation is checked against the scalar reference, then timed;");
       out.println("GB/s of data processed, median of interleaved rounds");
       out.println();
-      StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s %3s %7s", "kernel", "k", "block"));
+      StringBuilder header =
+          new StringBuilder(String.format(Locale.ROOT, "%-12s %3s %7s", "kernel", "k", "block"));
       for (ParityKernels impl : impls) {
         header.append(String.format(Locale.ROOT, " %9s", impl.name()));
       }
@@ -123,8 +128,9 @@ final class BenchCommand implements Callable<Integer> {
       out.println();
       out.printf(Locale.ROOT, "selected: %s (%s)%n", selected.name(), ParitySelection.reason());
       if (!allVerified) {
-        out.println("FAILED: an implementation gave different bytes from the scalar reference;"
-            + " it is marked FAILED above and must not be used");
+        out.println(
+            "FAILED: an implementation gave different bytes from the scalar reference;"
+                + " it is marked FAILED above and must not be used");
       }
     }
     return allVerified ? 0 : Main.PROBLEM;
@@ -132,12 +138,19 @@ final class BenchCommand implements Callable<Integer> {
 
   private static String line(List<Result> row) {
     Result first = row.get(0);
-    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-12s %3d %7s",
-        first.kernel().label(), first.k(), ParityBench.size(first.blockBytes())));
+    StringBuilder s =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%-12s %3d %7s",
+                first.kernel().label(),
+                first.k(),
+                ParityBench.size(first.blockBytes())));
     for (Result r : row) {
-      s.append(r.verified()
-          ? String.format(Locale.ROOT, " %9.2f", r.gbPerSec())
-          : String.format(Locale.ROOT, " %9s", "FAILED"));
+      s.append(
+          r.verified()
+              ? String.format(Locale.ROOT, " %9.2f", r.gbPerSec())
+              : String.format(Locale.ROOT, " %9s", "FAILED"));
     }
     return s.toString();
   }
@@ -155,8 +168,11 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
       if (match == null) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "unknown kernel '" + name + "' (use xor_gen, pq_gen, pq_validate, recov_2data or recov_datap)");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "unknown kernel '"
+                + name
+                + "' (use xor_gen, pq_gen, pq_validate, recov_2data or recov_datap)");
       }
       list.add(match);
     }

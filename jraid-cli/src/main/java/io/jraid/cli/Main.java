@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
  * The {@code jraid} command: an mdadm-like command line for jraid arrays.
  *
  * <p>Exit codes: 0 success; 1 the command ran and found a problem (e.g. an implementation failed
- * its check); 2 bad usage (unknown option, malformed value); 3 the command could not run here
- * (e.g. a required library is missing).
+ * its check); 2 bad usage (unknown option, malformed value); 3 the command could not run here (e.g.
+ * a required library is missing).
  */
 @Command(
     name = "jraid",
@@ -53,12 +53,11 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          // One line that says what is wrong; the stack trace only helps us, not the user.
-          commandLine.getErr().println("jraid: " + e.getMessage());
-          return e instanceof IllegalArgumentException ? CommandLine.ExitCode.USAGE : CANNOT_RUN;
-        });
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      // One line that says what is wrong; the stack trace only helps us, not the user.
+      commandLine.getErr().println("jraid: " + e.getMessage());
+      return e instanceof IllegalArgumentException ? CommandLine.ExitCode.USAGE : CANNOT_RUN;
+    });
     return cli.execute(args);
   }
 

@@ -23,8 +23,16 @@ class BenchCommandTest {
   }
 
   private static final String[] QUICK = {
-    "--kernel", "xor_gen,pq_gen,recov_2data", "-k", "4", "-b", "4K", "--rounds", "1",
-    "--slice-ms", "2"
+    "--kernel",
+    "xor_gen,pq_gen,recov_2data",
+    "-k",
+    "4",
+    "-b",
+    "4K",
+    "--rounds",
+    "1",
+    "--slice-ms",
+    "2"
   };
 
   @Test
@@ -49,7 +57,8 @@ class BenchCommandTest {
     Set<String> implementations = new HashSet<>();
     int selected = 0;
     for (JsonNode row : rows) {
-      for (String field : new String[] {"kernel", "implementation", "k", "blockBytes", "gbPerSec", "selected"}) {
+      for (String field :
+          new String[] {"kernel", "implementation", "k", "blockBytes", "gbPerSec", "selected"}) {
         assertThat(row.has(field)).as("field %s in %s", field, row).isTrue();
       }
       assertThat(row.get("k").asInt()).isEqualTo(4);

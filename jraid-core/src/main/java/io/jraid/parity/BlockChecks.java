@@ -125,7 +125,8 @@ final class BlockChecks {
   /** Checks a data slot index against the data array. */
   static void slot(String name, int slot, int n) {
     if (slot < 0 || slot >= n) {
-      throw new IllegalArgumentException(name + "=" + slot + " (data slots are 0.." + (n - 1) + ")");
+      throw new IllegalArgumentException(
+          name + "=" + slot + " (data slots are 0.." + (n - 1) + ")");
     }
   }
 

@@ -16,8 +16,8 @@ public final class CorruptBlock {
   public static final int Q = -3;
 
   /**
-   * More than one block is wrong, or the syndromes point at no real data slot: the stripe cannot
-   * be repaired by rewriting one block.
+   * More than one block is wrong, or the syndromes point at no real data slot: the stripe cannot be
+   * repaired by rewriting one block.
    */
   public static final int NOT_SINGLE = -4;
 
@@ -30,10 +30,7 @@ public final class CorruptBlock {
       case P -> "P block";
       case Q -> "Q block";
       case NOT_SINGLE -> "not a single-block error";
-      default ->
-          result >= 0
-              ? "data slot " + result
-              : "invalid locateCorruption result " + result;
+      default -> result >= 0 ? "data slot " + result : "invalid locateCorruption result " + result;
     };
   }
 }

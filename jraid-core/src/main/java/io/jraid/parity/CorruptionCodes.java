@@ -4,17 +4,17 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The per-byte decision of mdadm's raid6check, shared by every implementation's {@link
- * ParityKernels#locateCorruption}: given Px = P_stored ⊕ P_computed and Qx = Q_stored ⊕
- * Q_computed at one byte, which block is wrong; and how the verdicts of many bytes combine.
+ * ParityKernels#locateCorruption}: given Px = P_stored ⊕ P_computed and Qx = Q_stored ⊕ Q_computed
+ * at one byte, which block is wrong; and how the verdicts of many bytes combine.
  */
 final class CorruptionCodes {
 
   private CorruptionCodes() {}
 
   /**
-   * The verdict for one byte. With both syndromes non-zero a single wrong data byte at slot z
-   * gives Qx = g^z·Px, so z = log(Qx) - log(Px) mod 255; a z past the last slot, or at an absent
-   * (zero) slot, cannot be a single-block error.
+   * The verdict for one byte. With both syndromes non-zero a single wrong data byte at slot z gives
+   * Qx = g^z·Px, so z = log(Qx) - log(Px) mod 255; a z past the last slot, or at an absent (zero)
+   * slot, cannot be a single-block error.
    */
   static int classify(MemorySegment[] data, int px, int qx) {
     if (px == 0) {

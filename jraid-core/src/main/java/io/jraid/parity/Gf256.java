@@ -2,12 +2,12 @@ package io.jraid.parity;
 
 /**
  * Arithmetic in GF(2^8) with the RAID-6 polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D) and generator
- * g = {02}: the field Linux md, mdadm and ISA-L all use, so a Q block written by any of them is
- * the same bytes.
+ * g = {02}: the field Linux md, mdadm and ISA-L all use, so a Q block written by any of them is the
+ * same bytes.
  *
- * <p>The tables are the ones {@code lib/raid6/mktables.c} generates, including its two
- * conventions: {@code EXP[255] = 0} and {@code LOG[0] = 0xFF}; neither is ever used as a real
- * value. Elements are {@code int}s in 0..255.
+ * <p>The tables are the ones {@code lib/raid6/mktables.c} generates, including its two conventions:
+ * {@code EXP[255] = 0} and {@code LOG[0] = 0xFF}; neither is ever used as a real value. Elements
+ * are {@code int}s in 0..255.
  */
 public final class Gf256 {
 
@@ -18,6 +18,7 @@ public final class Gf256 {
   private static final int[] LOG = new int[256];
   private static final int[] INV = new int[256];
   private static final int[] EXI = new int[256];
+
   /** MUL[a << 8 | b] = a·b; 64 KiB, used by the scalar reference and by table set-up. */
   private static final byte[] MUL = new byte[256 * 256];
 

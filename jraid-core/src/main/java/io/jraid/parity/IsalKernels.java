@@ -30,14 +30,14 @@ import org.jspecify.annotations.Nullable;
  *   <li>Read-modify-write ({@link #pqUpdate}, {@link #pqXor}): {@code ec_encode_data_update}, which
  *       XORs {@code c·D} into existing blocks, with coefficients 1 for P and g^z for Q.
  *   <li>Recovery: ISA-L has no RAID-6 recovery, but every lost block is a linear combination of the
- *       surviving ones (e.g. D_y = A·P ⊕ B·Q ⊕ Σ (A ⊕ B·g^z)·D_z), so one {@code ec_encode_data} call
- *       with a two-row coefficient matrix rebuilds both lost blocks in a single pass.
+ *       surviving ones (e.g. D_y = A·P ⊕ B·Q ⊕ Σ (A ⊕ B·g^z)·D_z), so one {@code ec_encode_data}
+ *       call with a two-row coefficient matrix rebuilds both lost blocks in a single pass.
  *   <li>Error location: syndromes computed by {@code pq_gen} into scratch, compared in Java.
  * </ul>
  *
- * <p>ISA-L needs 32-byte multiples for P+Q (64 for the update and encode kernels); the last bytes of
- * a block whose length is not such a multiple go to {@link ScalarKernels}. ISA-L takes {@code int}
- * lengths; longer blocks are cut into 1 GiB calls.
+ * <p>ISA-L needs 32-byte multiples for P+Q (64 for the update and encode kernels); the last bytes
+ * of a block whose length is not such a multiple go to {@link ScalarKernels}. ISA-L takes {@code
+ * int} lengths; longer blocks are cut into 1 GiB calls.
  *
  * <p>Pointer arrays, coefficient tables and discard blocks live in per-thread native scratch, made
  * on a thread's first call; after that no call allocates (for block lengths that are multiples of
@@ -59,6 +59,7 @@ public final class IsalKernels implements ParityKernels {
   /** Native scratch of one thread. */
   private static final class Scratch {
     private final Arena arena = Arena.ofAuto();
+
     /** Source pointers (for xor_gen and pq_gen also the destinations, last). */
     final MemorySegment ptrs = arena.allocate(8L * (MAX_XOR_SOURCES + 8), 64);
 
@@ -109,8 +110,7 @@ public final class IsalKernels implements ParityKernels {
 
   private static void encode(long len, int k, int rows, Scratch s) {
     try {
-      EC_ENCODE_DATA.invokeExact(
-          (int) len, k, rows, s.tables, s.ptrs, s.dests);
+      EC_ENCODE_DATA.invokeExact((int) len, k, rows, s.tables, s.ptrs, s.dests);
     } catch (Throwable t) {
       throw new IllegalStateException("ec_encode_data failed", t);
     }
@@ -119,8 +119,7 @@ public final class IsalKernels implements ParityKernels {
   private static void update(long len, MemorySegment source, long off, Scratch s) {
     MemorySegment from = off == 0 ? source : source.asSlice(off);
     try {
-      EC_ENCODE_DATA_UPDATE.invokeExact(
-          (int) len, 1, 2, 0, s.tables, from, s.dests);
+      EC_ENCODE_DATA_UPDATE.invokeExact((int) len, 1, 2, 0, s.tables, from, s.dests);
     } catch (Throwable t) {
       throw new IllegalStateException("ec_encode_data_update failed", t);
     }
@@ -378,8 +377,8 @@ public final class IsalKernels implements ParityKernels {
       }
     }
     if (main < len && found != CorruptBlock.NOT_SINGLE) {
-      int rest = ScalarKernels.INSTANCE.locateCorruption(tails(data, main), tail(p, main),
-          tail(q, main));
+      int rest =
+          ScalarKernels.INSTANCE.locateCorruption(tails(data, main), tail(p, main), tail(q, main));
       found = CorruptionCodes.merge(found, rest);
     }
     return found;
@@ -510,8 +509,7 @@ public final class IsalKernels implements ParityKernels {
   }
 
   @Override
-  public void recoverTwoData(
-      MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
+  public void recoverTwoData(MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
     int n = BlockChecks.dataLength(data);
     BlockChecks.slot("x", x, n);
     BlockChecks.slot("y", y, n);
@@ -529,8 +527,8 @@ public final class IsalKernels implements ParityKernels {
     // D_hi = A·P ⊕ B·Q ⊕ Σ (A ⊕ B·g^z)·D_z;  D_lo = D_hi ⊕ P ⊕ Σ D_z
     combine(data, lo, hi, p, a ^ 1, a, q, b, b, a ^ 1, b, a, b, data[lo], data[hi], main);
     if (main < len) {
-      ScalarKernels.INSTANCE.recoverTwoData(tails(data, main), lo, hi, p.asSlice(main),
-          q.asSlice(main));
+      ScalarKernels.INSTANCE.recoverTwoData(
+          tails(data, main), lo, hi, p.asSlice(main), q.asSlice(main));
     }
   }
 
@@ -545,8 +543,8 @@ public final class IsalKernels implements ParityKernels {
     // D_x = c·Q ⊕ Σ c·g^z·D_z;  P = c·Q ⊕ Σ (c·g^z ⊕ 1)·D_z
     combine(data, x, -1, null, 0, 0, q, c, c, 0, c, 1, c, data[x], p, main);
     if (main < len) {
-      ScalarKernels.INSTANCE.recoverDataAndP(tails(data, main), x, p.asSlice(main),
-          q.asSlice(main));
+      ScalarKernels.INSTANCE.recoverDataAndP(
+          tails(data, main), x, p.asSlice(main), q.asSlice(main));
     }
   }
 
@@ -561,8 +559,8 @@ public final class IsalKernels implements ParityKernels {
     // D_x = P ⊕ Σ D_z;  Q = g^x·P ⊕ Σ (g^x ⊕ g^z)·D_z
     combine(data, x, -1, p, 1, gx, null, 0, 0, 1, 0, gx, 1, data[x], q, main);
     if (main < len) {
-      ScalarKernels.INSTANCE.recoverDataAndQ(tails(data, main), x, p.asSlice(main),
-          q.asSlice(main));
+      ScalarKernels.INSTANCE.recoverDataAndQ(
+          tails(data, main), x, p.asSlice(main), q.asSlice(main));
     }
   }
 }

@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  * load, {@link #AVAILABLE} is false and {@link #loadFailure()} says why.
  *
  * <p>The handles are {@code static final} so that C2 inlines the downcall stubs; they are called
- * with {@link Linker.Option#critical} since every call is short and touches only native memory.
- * The signatures are ISA-L's {@code raid.h} and {@code erasure_code.h}:
+ * with {@link Linker.Option#critical} since every call is short and touches only native memory. The
+ * signatures are ISA-L's {@code raid.h} and {@code erasure_code.h}:
  *
  * <pre>
  * int  xor_gen(int vects, int len, void **array);         // array[vects-1] = XOR of the rest

@@ -16,9 +16,9 @@ import java.util.function.Consumer;
  * every implementation is first checked against the scalar reference on the benchmark's own data,
  * then timed.
  *
- * <p>The machines this runs on are shared and noisy, so implementations are not timed one after
- * the other: each round runs every implementation for a short slice, in turn, and the figure is
- * the median over rounds. A burst of noise then lands on all of them alike.
+ * <p>The machines this runs on are shared and noisy, so implementations are not timed one after the
+ * other: each round runs every implementation for a short slice, in turn, and the figure is the
+ * median over rounds. A burst of noise then lands on all of them alike.
  */
 public final class ParityBench {
 
@@ -193,9 +193,9 @@ public final class ParityBench {
   }
 
   /**
-   * Blocks cut one after the other from one page-aligned allocation, as the stripe cache will
-   * hold them. (Blocks from separate allocations land wherever malloc puts them, and the speed of
-   * the Vector kernels on 64 KiB blocks then varied by a third from one JVM to the next.)
+   * Blocks cut one after the other from one page-aligned allocation, as the stripe cache will hold
+   * them. (Blocks from separate allocations land wherever malloc puts them, and the speed of the
+   * Vector kernels on 64 KiB blocks then varied by a third from one JVM to the next.)
    */
   private static final class Slab {
     private final MemorySegment memory;
@@ -212,7 +212,6 @@ public final class ParityBench {
       next += blockBytes;
       return block;
     }
-
   }
 
   private static List<Result> measure(
@@ -264,8 +263,8 @@ public final class ParityBench {
     long start = System.nanoTime();
     double best = 0;
     int steady = 0;
-    while (steady < 3 && System.nanoTime() - start < MAX_WARM_UP_NANOS) {
-      double rate = slice(stripe, impl, kernel, 2 * sliceNanos);
+    while (steady < 2 && System.nanoTime() - start < MAX_WARM_UP_NANOS) {
+      double rate = slice(stripe, impl, kernel, sliceNanos);
       if (rate > best * 1.05) {
         best = rate;
         steady = 0;

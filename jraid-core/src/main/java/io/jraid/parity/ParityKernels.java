@@ -67,8 +67,8 @@ public interface ParityKernels {
   boolean xorIsZero(MemorySegment[] blocks);
 
   /**
-   * Generates P = ⊕ D_z and Q = ⊕ g^z·D_z from the data (md's gen_syndrome). Either destination
-   * may be null when only the other is wanted, not both.
+   * Generates P = ⊕ D_z and Q = ⊕ g^z·D_z from the data (md's gen_syndrome). Either destination may
+   * be null when only the other is wanted, not both.
    */
   void pqGen(MemorySegment[] data, @Nullable MemorySegment p, @Nullable MemorySegment q);
 
@@ -87,16 +87,16 @@ public interface ParityKernels {
       int slot, MemorySegment oldData, MemorySegment newData, MemorySegment p, MemorySegment q);
 
   /**
-   * Checks P and/or Q against the data without writing (md's pq-validate, async_syndrome_val).
-   * A null P or Q is not checked.
+   * Checks P and/or Q against the data without writing (md's pq-validate, async_syndrome_val). A
+   * null P or Q is not checked.
    *
    * @return 0 when consistent, else {@link #P_MISMATCH} and/or {@link #Q_MISMATCH}
    */
   int pqValidate(MemorySegment[] data, @Nullable MemorySegment p, @Nullable MemorySegment q);
 
   /**
-   * Rebuilds lost data slot x from P and the other slots: D_x = P ⊕ ⊕_{z≠x} D_z. {@code data[x]}
-   * is the destination, the other entries sources (null = zeros).
+   * Rebuilds lost data slot x from P and the other slots: D_x = P ⊕ ⊕_{z≠x} D_z. {@code data[x]} is
+   * the destination, the other entries sources (null = zeros).
    */
   void recoverDataFromP(MemorySegment[] data, int x, MemorySegment p);
 
@@ -119,10 +119,10 @@ public interface ParityKernels {
   void recoverTwoData(MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q);
 
   /**
-   * Finds the one silently corrupted block of a stripe whose blocks are all readable, from the
-   * P/Q syndromes (mdadm's raid6check method, over the whole of the given blocks: pass one 4 KiB
-   * page at a time to decide per page as raid6check does). A slot computed as corrupt whose entry
-   * is null (absent, so zeros by definition) is not a single-block error.
+   * Finds the one silently corrupted block of a stripe whose blocks are all readable, from the P/Q
+   * syndromes (mdadm's raid6check method, over the whole of the given blocks: pass one 4 KiB page
+   * at a time to decide per page as raid6check does). A slot computed as corrupt whose entry is
+   * null (absent, so zeros by definition) is not a single-block error.
    *
    * @return {@link CorruptBlock#NONE}, {@link CorruptBlock#P}, {@link CorruptBlock#Q}, {@link
    *     CorruptBlock#NOT_SINGLE} or the corrupted data slot (≥ 0)
@@ -130,8 +130,8 @@ public interface ParityKernels {
   int locateCorruption(MemorySegment[] data, MemorySegment p, MemorySegment q);
 
   /**
-   * Rebuilds any one or two lost blocks of a RAID-6 stripe, dispatching to the case methods.
-   * Blocks are numbered as md's recovery does: data slots 0..n-1, then P = n, then Q = n + 1.
+   * Rebuilds any one or two lost blocks of a RAID-6 stripe, dispatching to the case methods. Blocks
+   * are numbered as md's recovery does: data slots 0..n-1, then P = n, then Q = n + 1.
    *
    * @param failA a lost block
    * @param failB the other lost block, or -1 when only one is lost

@@ -6,10 +6,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Chooses the parity implementation once per JVM, as Linux md chooses its xor and raid6 routines
- * at boot: {@code -Djraid.parity=scalar|vector|isal} when given (failing loudly if that one cannot
- * run here), otherwise ISA-L when {@code libisal} loads, otherwise the Vector API kernels,
- * otherwise the scalar reference. All of them produce identical bytes; they differ in speed only.
+ * Chooses the parity implementation once per JVM, as Linux md chooses its xor and raid6 routines at
+ * boot: {@code -Djraid.parity=scalar|vector|isal} when given (failing loudly if that one cannot run
+ * here), otherwise ISA-L when {@code libisal} loads, otherwise the Vector API kernels, otherwise
+ * the scalar reference. All of them produce identical bytes; they differ in speed only.
  */
 public final class ParitySelection {
 
@@ -54,18 +54,16 @@ public final class ParitySelection {
       case "scalar" -> ScalarKernels.INSTANCE;
       case "vector" ->
           vector()
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "parity implementation 'vector' needs the JVM flag --add-modules"
-                              + " jdk.incubator.vector (./jraid passes it)"));
+              .orElseThrow(() ->
+                  new IllegalArgumentException(
+                      "parity implementation 'vector' needs the JVM flag --add-modules"
+                          + " jdk.incubator.vector (./jraid passes it)"));
       case "isal" ->
           IsalKernels.load()
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "parity implementation 'isal' needs libisal (apt-get install libisal2): "
-                              + IsalKernels.loadFailure()));
+              .orElseThrow(() ->
+                  new IllegalArgumentException(
+                      "parity implementation 'isal' needs libisal (apt-get install libisal2): "
+                          + IsalKernels.loadFailure()));
       default ->
           throw new IllegalArgumentException(
               "unknown parity implementation '" + name + "' (use scalar, vector or isal)");

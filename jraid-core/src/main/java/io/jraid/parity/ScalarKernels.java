@@ -171,8 +171,7 @@ public final class ScalarKernels implements ParityKernels {
   }
 
   @Override
-  public void recoverTwoData(
-      MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
+  public void recoverTwoData(MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
     int n = BlockChecks.dataLength(data);
     BlockChecks.slot("x", x, n);
     BlockChecks.slot("y", y, n);
@@ -200,8 +199,9 @@ public final class ScalarKernels implements ParityKernels {
     long len = BlockChecks.pq(data, -1, -1, p, false, q, false);
     int found = CorruptBlock.NONE;
     for (long i = 0; i < len; i++) {
-      int code = CorruptionCodes.classify(data, get(p, i) ^ pAt(data, i, -1, -1),
-          get(q, i) ^ qAt(data, i, -1, -1));
+      int code =
+          CorruptionCodes.classify(
+              data, get(p, i) ^ pAt(data, i, -1, -1), get(q, i) ^ qAt(data, i, -1, -1));
       found = CorruptionCodes.merge(found, code);
       if (found == CorruptBlock.NOT_SINGLE) {
         break;

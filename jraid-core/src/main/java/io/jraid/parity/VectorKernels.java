@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>How the loops are shaped</h2>
  *
- * Every choice below was measured on this project's AMD Zen 4 machine against ISA-L in the same
- * JVM (see BENCHMARKS.md); each one is worth 10% to 15x.
+ * Every choice below was measured on this project's AMD Zen 4 machine against ISA-L in the same JVM
+ * (see BENCHMARKS.md); each one is worth 10% to 15x.
  *
  * <ul>
  *   <li>The vector width is a {@code static final} species, chosen once per JVM ({@code
@@ -30,9 +30,9 @@ import org.jspecify.annotations.Nullable;
  *       block's own segment repeats its bounds and liveness checks on every vector of every source
  *       (a third of the XOR rate of a 4 KiB stripe).
  *   <li>Before the loops, the blocks are gathered into a per-thread array of addresses, so the
- *       inner loop has no tests, no interface call and no type check — it loads an address and
- *       the vectors behind it. XOR drops absent blocks; RAID-6 points absent and lost slots at a
- *       block of zeros, since Horner's rule multiplies by g once per slot, present or not.
+ *       inner loop has no tests, no interface call and no type check — it loads an address and the
+ *       vectors behind it. XOR drops absent blocks; RAID-6 points absent and lost slots at a block
+ *       of zeros, since Horner's rule multiplies by g once per slot, present or not.
  *   <li>The outer loop walks the blocks several vectors at a time (a stride), the inner loop walks
  *       the sources from the last to the first (as ISA-L does; ascending order was up to 1.5x
  *       slower on 64 KiB blocks); the accumulators stay in registers. Whole vectors without a full
@@ -41,10 +41,10 @@ import org.jspecify.annotations.Nullable;
  *       highest slot down — which stores, XORs in or compares the P and Q it computes. Recovery is
  *       md's two passes: that loop writes Pxy and Qxy (the syndromes without the lost slots) into
  *       the lost blocks' buffers, then a short loop combines them with P and Q.
- *   <li>C2 stops inlining a compiled method's vector operations past a node budget, and past it
- *       the vectors are boxed on the heap (15x slower). So the three endings of Horner's loop are
- *       three methods, not one with a mode; and a constant vector never feeds a loop's
- *       accumulator (zeros are made in place with {@link #zero()}).
+ *   <li>C2 stops inlining a compiled method's vector operations past a node budget, and past it the
+ *       vectors are boxed on the heap (15x slower). So the three endings of Horner's loop are three
+ *       methods, not one with a mode; and a constant vector never feeds a loop's accumulator (zeros
+ *       are made in place with {@link #zero()}).
  *   <li>Multiplication by g is {@code (v + v) ⊕ (v < 0 ? 0x1D : 0)} per byte; multiplication by a
  *       constant c is two 16-entry table look-ups, {@code low[v & 15] ⊕ high[v >>> 4]} (the PSHUFB
  *       method), the tables of all 256 constants built once.
@@ -81,8 +81,8 @@ public final class VectorKernels implements ParityKernels {
 
   /**
    * XOR blocks up to this size eight vectors a stride, bigger ones four: eight win on blocks that
-   * sit in L1, where loop overhead counts; four win once blocks stream from L2, where eight
-   * vectors of each of k sources ask for more cache lines at once than the core keeps in flight.
+   * sit in L1, where loop overhead counts; four win once blocks stream from L2, where eight vectors
+   * of each of k sources ask for more cache lines at once than the core keeps in flight.
    */
   private static final long WIDE_STRIDE_MAX = 8192;
 
@@ -100,9 +100,9 @@ public final class VectorKernels implements ParityKernels {
   private static final int COMPARE = 3;
 
   /**
-   * The blocks of one call, gathered by {@link #gatherXor} or {@link #gatherSlots}. One per
-   * thread: the kernels are called by a handful of long-lived threads (channel workers, stripe
-   * lanes), so this is allocated once per thread and never on the I/O path.
+   * The blocks of one call, gathered by {@link #gatherXor} or {@link #gatherSlots}. One per thread:
+   * the kernels are called by a handful of long-lived threads (channel workers, stripe lanes), so
+   * this is allocated once per thread and never on the I/O path.
    */
   private static final class Sources {
     /** Block addresses, in the order the inner loops take them. */
@@ -240,7 +240,8 @@ public final class VectorKernels implements ParityKernels {
    *
    * @return how many
    */
-  private static int gatherXor(Sources s, @Nullable MemorySegment first, MemorySegment[] rest, int skip) {
+  private static int gatherXor(
+      Sources s, @Nullable MemorySegment first, MemorySegment[] rest, int skip) {
     int n = 0;
     if (first != null) {
       s.address[n++] = first.address();
@@ -257,8 +258,8 @@ public final class VectorKernels implements ParityKernels {
   /**
    * RAID-6 sources: every slot from the highest present one (other than x and y) down to slot 0,
    * absent and lost slots reading zeros — Horner's rule multiplies by g once per slot, so every
-   * slot needs an entry. (Skipping them and multiplying by g several times instead made C2 box
-   * the accumulators.)
+   * slot needs an entry. (Skipping them and multiplying by g several times instead made C2 box the
+   * accumulators.)
    *
    * @return how many (0 when no slot contributes)
    */
@@ -536,8 +537,7 @@ public final class VectorKernels implements ParityKernels {
   }
 
   @Override
-  public void recoverTwoData(
-      MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
+  public void recoverTwoData(MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
     int n = BlockChecks.dataLength(data);
     BlockChecks.slot("x", x, n);
     BlockChecks.slot("y", y, n);
@@ -594,7 +594,8 @@ public final class VectorKernels implements ParityKernels {
     int found = CorruptBlock.NONE;
     for (long from = 0; from < len && found != CorruptBlock.NOT_SINGLE; from += ZERO_CHUNK) {
       s.rebase(from);
-      found = locateRange(data, s.address, n, pa, qa, from, Math.min(len, from + ZERO_CHUNK), found);
+      found =
+          locateRange(data, s.address, n, pa, qa, from, Math.min(len, from + ZERO_CHUNK), found);
     }
     return found;
   }
@@ -655,7 +656,8 @@ public final class VectorKernels implements ParityKernels {
     int result = 0;
     for (long from = 0; from < len; from += ZERO_CHUNK) {
       s.rebase(from);
-      result |= hornerRange(ending, s, n, wantP, pa, wantQ, qa, from, Math.min(len, from + ZERO_CHUNK));
+      result |=
+          hornerRange(ending, s, n, wantP, pa, wantQ, qa, from, Math.min(len, from + ZERO_CHUNK));
     }
     return result;
   }
@@ -803,8 +805,7 @@ public final class VectorKernels implements ParityKernels {
         (pDiff.compare(VectorOperators.NE, 0).anyTrue() ? P_MISMATCH : 0)
             | (qDiff.compare(VectorOperators.NE, 0).anyTrue() ? Q_MISMATCH : 0);
     if (i < to) {
-      result |=
-          hornerTail(src, n, checkP ? COMPARE : SKIP, pa, checkQ ? COMPARE : SKIP, qa, i, to);
+      result |= hornerTail(src, n, checkP ? COMPARE : SKIP, pa, checkQ ? COMPARE : SKIP, qa, i, to);
     }
     return result;
   }

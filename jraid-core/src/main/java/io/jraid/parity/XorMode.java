@@ -1,8 +1,8 @@
 package io.jraid.parity;
 
 /**
- * What an XOR does with its destination's current contents — the two cases of async_xor's
- * {@code ASYNC_TX_XOR_ZERO_DST} flag.
+ * What an XOR does with its destination's current contents — the two cases of async_xor's {@code
+ * ASYNC_TX_XOR_ZERO_DST} flag.
  */
 public enum XorMode {
   /** dest = ⊕ sources: dest's old contents are ignored (ZERO_DST). */

@@ -127,8 +127,8 @@ class BadInputTest {
     MemorySegment src = big.asSlice(0, LEN);
     MemorySegment dest = big.asSlice(LEN / 2, LEN);
     MemorySegment before = b.copy(big);
-    assertThatThrownBy(() -> k.xorGen(dest, new MemorySegment[] {b.random(LEN), src},
-            XorMode.ACCUMULATE))
+    assertThatThrownBy(
+            () -> k.xorGen(dest, new MemorySegment[] {b.random(LEN), src}, XorMode.ACCUMULATE))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("dest")
         .hasMessageContaining("overlaps sources[1]");
@@ -153,14 +153,14 @@ class BadInputTest {
   void unalignedHeapClosedAndReadOnlyBlocks(ParityKernels k) {
     MemorySegment big = b.random(LEN + 64);
     MemorySegment unaligned = big.asSlice(8, LEN);
-    assertThatThrownBy(() -> k.xorGen(b.random(LEN), new MemorySegment[] {unaligned},
-            XorMode.OVERWRITE))
+    assertThatThrownBy(
+            () -> k.xorGen(b.random(LEN), new MemorySegment[] {unaligned}, XorMode.OVERWRITE))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sources[0].address()=0x" + Long.toHexString(unaligned.address()))
         .hasMessageContaining("not 32-byte aligned");
     MemorySegment heap = MemorySegment.ofArray(new byte[(int) LEN]);
-    assertThatThrownBy(() -> k.pqGen(new MemorySegment[] {b.random(LEN), heap}, b.random(LEN),
-            b.random(LEN)))
+    assertThatThrownBy(
+            () -> k.pqGen(new MemorySegment[] {b.random(LEN), heap}, b.random(LEN), b.random(LEN)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("data[1]=")
         .hasMessageContaining("heap segment");
@@ -172,8 +172,8 @@ class BadInputTest {
     try (Arena arena = Arena.ofConfined()) {
       closed = arena.allocate(LEN, 4096);
     }
-    assertThatThrownBy(() -> k.xorGen(b.random(LEN), new MemorySegment[] {closed},
-            XorMode.OVERWRITE))
+    assertThatThrownBy(
+            () -> k.xorGen(b.random(LEN), new MemorySegment[] {closed}, XorMode.OVERWRITE))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sources[0] belongs to a closed arena");
     assertThatThrownBy(() -> k.xorGen(b.random(LEN), null, XorMode.OVERWRITE))

@@ -63,8 +63,7 @@ class DelegatingKernels implements ParityKernels {
   }
 
   @Override
-  public void recoverTwoData(
-      MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
+  public void recoverTwoData(MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
     to.recoverTwoData(data, x, y, p, q);
   }
 

@@ -9,8 +9,8 @@ final class Implementations {
   private Implementations() {}
 
   /**
-   * All available implementations. When the environment variable {@code JRAID_REQUIRE_ISAL} is
-   * set (CI sets it), a missing ISA-L is a failure rather than a silent skip.
+   * All available implementations. When the environment variable {@code JRAID_REQUIRE_ISAL} is set
+   * (CI sets it), a missing ISA-L is a failure rather than a silent skip.
    */
   static Stream<ParityKernels> all() {
     List<ParityKernels> all = ParitySelection.available();

@@ -12,9 +12,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A fast implementation gives the same bytes as the scalar reference for every operation, on
- * seeded random data, over awkward lengths and 1 to 32 sources. Subclasses name the
- * implementation.
+ * A fast implementation gives the same bytes as the scalar reference for every operation, on seeded
+ * random data, over awkward lengths and 1 to 32 sources. Subclasses name the implementation.
  */
 abstract class KernelEquivalenceTest {
 
@@ -26,10 +25,8 @@ abstract class KernelEquivalenceTest {
   static Stream<Arguments> cases() {
     return LongStream.of(LENGTHS)
         .boxed()
-        .flatMap(
-            len ->
-                IntStream.rangeClosed(1, 32)
-                    .mapToObj(n -> Arguments.of(len, n, Seeds.of(len, n))));
+        .flatMap(len ->
+            IntStream.rangeClosed(1, 32).mapToObj(n -> Arguments.of(len, n, Seeds.of(len, n))));
   }
 
   private static final ParityKernels REF = ScalarKernels.INSTANCE;

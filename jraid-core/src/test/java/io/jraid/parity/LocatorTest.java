@@ -27,8 +27,8 @@ class LocatorTest {
             k -> IntStream.rangeClosed(1, 16).mapToObj(n -> Arguments.of(k, n, Seeds.of(n, 77))));
   }
 
-  private static MemorySegment pick(int block, int n, MemorySegment[] d, MemorySegment p,
-      MemorySegment q) {
+  private static MemorySegment pick(
+      int block, int n, MemorySegment[] d, MemorySegment p, MemorySegment q) {
     return block < n ? d[block] : block == n ? p : q;
   }
 

@@ -37,7 +37,10 @@ class ParitySelectionTest {
               java.lang.foreign.MemorySegment q) {
             super.pqGen(data, p, q);
             if (q != null && q.byteSize() > 0) {
-              q.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) ~q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+              q.set(
+                  java.lang.foreign.ValueLayout.JAVA_BYTE,
+                  0,
+                  (byte) ~q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
             }
           }
         };

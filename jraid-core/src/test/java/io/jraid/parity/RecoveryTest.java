@@ -11,8 +11,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every loss a RAID-6 stripe survives — any one block, any two blocks among data, P and Q — for
- * 1 to 16 data slots and every implementation, rebuilds the original bytes.
+ * Every loss a RAID-6 stripe survives — any one block, any two blocks among data, P and Q — for 1
+ * to 16 data slots and every implementation, rebuilds the original bytes.
  */
 class RecoveryTest {
 
@@ -21,14 +21,12 @@ class RecoveryTest {
 
   static Stream<Arguments> cases() {
     return Implementations.all()
-        .flatMap(
-            k ->
-                IntStream.rangeClosed(1, 16)
-                    .boxed()
-                    .flatMap(
-                        n ->
-                            Stream.of(LENGTHS[0], LENGTHS[1])
-                                .map(len -> Arguments.of(k, n, len, Seeds.of(n, len)))));
+        .flatMap(k ->
+            IntStream.rangeClosed(1, 16)
+                .boxed()
+                .flatMap(n ->
+                    Stream.of(LENGTHS[0], LENGTHS[1])
+                        .map(len -> Arguments.of(k, n, len, Seeds.of(n, len)))));
   }
 
   @ParameterizedTest(name = "{0} n={1} len={2} seed={3}")

@@ -13,7 +13,12 @@ final class Seeds {
   private static long choose() {
     Long fixed = Long.getLong("jraid.seed");
     long seed = fixed != null ? fixed : System.nanoTime() ^ 0x5DEECE66DL;
-    System.out.println("jraid tests: base seed " + seed + " (replay with -Djraid.test.flags=-Djraid.seed=" + seed + ")");
+    System.out.println(
+        "jraid tests: base seed "
+            + seed
+            + " (replay with -Djraid.test.flags=-Djraid.seed="
+            + seed
+            + ")");
     return seed;
   }
 

@@ -41,7 +41,12 @@ class SpecExamplesTest {
       int b = s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 0xFF;
       if (b != value) {
         throw new AssertionError(
-            what + ": byte " + i + " is " + Integer.toHexString(b) + ", expected "
+            what
+                + ": byte "
+                + i
+                + " is "
+                + Integer.toHexString(b)
+                + ", expected "
                 + Integer.toHexString(value));
       }
     }
@@ -133,8 +138,7 @@ class SpecExamplesTest {
         .isEqualTo(CorruptBlock.P);
     assertThat(k.locateCorruption(data(len, 0x5A, 0x3C, 0xF0), p96(len), blocks.filled(len, 0)))
         .isEqualTo(CorruptBlock.Q);
-    assertThat(
-            k.locateCorruption(data(len, 0x5A ^ 1, 0x3C ^ 0x40, 0xF0), p96(len), q(len)))
+    assertThat(k.locateCorruption(data(len, 0x5A ^ 1, 0x3C ^ 0x40, 0xF0), p96(len), q(len)))
         .isEqualTo(CorruptBlock.NOT_SINGLE);
   }
 

@@ -15,8 +15,11 @@ class VectorKernelsTest extends KernelEquivalenceTest {
   @BeforeAll
   static void widthIsOneTheHardwareOffers() {
     System.out.println(
-        "VectorKernelsTest: " + VectorKernels.vectorBits() + "-bit vectors (hardware max "
-            + ByteVector.SPECIES_MAX.vectorBitSize() + ")");
+        "VectorKernelsTest: "
+            + VectorKernels.vectorBits()
+            + "-bit vectors (hardware max "
+            + ByteVector.SPECIES_MAX.vectorBitSize()
+            + ")");
     assumeThat(VectorKernels.vectorBits())
         .as("vector width beyond the hardware's")
         .isLessThanOrEqualTo(ByteVector.SPECIES_MAX.vectorBitSize());
