@@ -1,0 +1,31 @@
+package io.jraid.array;
+
+import io.jraid.format.BadBlockLog;
+import io.jraid.format.Superblock1;
+
+/**
+ * What one member says about itself: its superblock and bad-block log, read without writing.
+ *
+ * @param path the member's path, as given
+ * @param deviceSectors the member's size in 512-byte sectors
+ * @param superblock the superblock found on it
+ * @param badBlocks its bad-block log (empty when it has none)
+ */
+public record Member(
+    String path, long deviceSectors, Superblock1 superblock, BadBlockLog badBlocks) {
+
+  /** The member's event count. */
+  public long events() {
+    return superblock.events();
+  }
+
+  /** The member's own entry in its role table. */
+  public int ownRole() {
+    return superblock.role();
+  }
+
+  @Override
+  public String toString() {
+    return path;
+  }
+}
