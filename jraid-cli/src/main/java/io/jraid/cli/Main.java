@@ -19,7 +19,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "User-space software RAID-4/5/6, compatible with Linux md.",
-    subcommands = {BenchCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      BenchCommand.class,
+      ExamineCommand.class,
+      AssembleCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",

@@ -89,6 +89,18 @@ public record AssemblyDecision(
    */
   public record Excluded(Member member, String reason) {}
 
+  /** The layout's mdadm name ("left-symmetric"), "layout N" if md knows none, "" for RAID-4. */
+  public String layoutName() {
+    if (freshest.level() == 4) {
+      return "";
+    }
+    try {
+      return io.jraid.layout.Algorithm.forCode(freshest.level(), freshest.layout()).mdadmName();
+    } catch (IllegalArgumentException e) {
+      return "layout " + freshest.layout();
+    }
+  }
+
   /** The number of slots with an in-sync member. */
   public long inSync() {
     return slots.stream().filter(s -> s.state() == SlotState.IN_SYNC).count();

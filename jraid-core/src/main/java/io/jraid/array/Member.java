@@ -1,7 +1,9 @@
 package io.jraid.array;
 
 import io.jraid.format.BadBlockLog;
+import io.jraid.format.BitmapSuperblock;
 import io.jraid.format.Superblock1;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one member says about itself: its superblock and bad-block log, read without writing.
@@ -10,9 +12,14 @@ import io.jraid.format.Superblock1;
  * @param deviceSectors the member's size in 512-byte sectors
  * @param superblock the superblock found on it
  * @param badBlocks its bad-block log (empty when it has none)
+ * @param bitmap its write-intent bitmap's superblock, or null when it has no bitmap
  */
 public record Member(
-    String path, long deviceSectors, Superblock1 superblock, BadBlockLog badBlocks) {
+    String path,
+    long deviceSectors,
+    Superblock1 superblock,
+    BadBlockLog badBlocks,
+    @Nullable BitmapSuperblock bitmap) {
 
   /** The member's event count. */
   public long events() {

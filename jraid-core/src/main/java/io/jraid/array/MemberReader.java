@@ -2,6 +2,9 @@ package io.jraid.array;
 
 import io.jraid.device.BlockDevice;
 import io.jraid.format.BadBlockLog;
+import io.jraid.format.BitmapCodec;
+import io.jraid.format.BitmapLayout;
+import io.jraid.format.BitmapSuperblock;
 import io.jraid.format.FormatException;
 import io.jraid.format.MetadataVersion;
 import io.jraid.format.Superblock1;
@@ -12,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds and reads the superblock of a member, as mdadm's {@code load_super1} does when no version
@@ -80,8 +84,26 @@ public final class MemberReader {
                 + String.join(", ", tried)
                 + "): not an md member, or one with metadata 0.90 or an external format");
       }
-      return new Member(name, sectors, best, readBadBlocks(device, best, arena));
+      return new Member(
+          name, sectors, best, readBadBlocks(device, best, arena), readBitmap(device, best, arena));
     }
+  }
+
+  private static @Nullable BitmapSuperblock readBitmap(
+      BlockDevice device, Superblock1 sb, Arena arena) throws IOException, FormatException {
+    long sector = BitmapCodec.sectorOf(sb);
+    if (sector < 0) {
+      return null;
+    }
+    if (sector * 512 + BitmapLayout.HEADER_BYTES > device.size()) {
+      throw new FormatException(
+          device.name(),
+          "bitmap_offset",
+          "points at sector " + sector + ", beyond the member's end: the superblock is corrupt");
+    }
+    MemorySegment area = arena.allocate(BitmapLayout.HEADER_BYTES);
+    device.read(area, sector * 512);
+    return BitmapCodec.decode(area, sb.setUuid(), device.name());
   }
 
   private static BadBlockLog readBadBlocks(BlockDevice device, Superblock1 sb, Arena arena)

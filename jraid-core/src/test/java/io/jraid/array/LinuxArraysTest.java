@@ -109,6 +109,7 @@ class LinuxArraysTest {
       assertThat(bitmap.syncSize()).isEqualTo(sb.size());
       assertThat(bitmap.events()).isGreaterThanOrEqualTo(sb.events());
       assertThat(bitmap.stale()).isFalse();
+      assertThat(MemberReader.read(image).bitmap()).isEqualTo(bitmap);
       // A synced, idle array that was stopped cleanly has every bit cleared.
       assertThat(BitmapCodec.dirtyBits(MemorySegment.ofArray(area), bitmap)).isZero();
     }
