@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>mdadm reads fields as {@code unsigned int}, so {@code level > 0} holds for every level but
- *       0 (linear and multipath get an "Used Dev Size" line, never an "Array Size");
+ *       0: linear and multipath show "Used Dev Size" when it differs, but never "Array Size";
  *   <li>"Unused Space" is left out when the space after the data is exactly 1 sector (mdadm's
  *       marker for "no room at all"), and on a journal member the space after is {@code (device -
  *       data_offset) % 8}; on v1.1/1.2 a bitmap or PPL counts from sector {@code bitmap_offset},
@@ -41,8 +41,13 @@ import org.jspecify.annotations.Nullable;
  *   <li>a faulty member's role prints as "spare"; the role check that warns of an inconsistent
  *       array flags only roles above {@code raid_disks}, not equal to it;
  *   <li>"Reshape pos'n" is in KiB without a unit; human sizes at or above 46 PB wrap as mdadm's
- *       64-bit arithmetic does.
+ *       64-bit arithmetic does;
+ *   <li>4.2 has no "DEVICE TOO SMALL" or "TRUNCATED DEVICE" (later mdadm versions do): a member
+ *       smaller than its data shows the wrapped, huge "after" count.
  * </ul>
+ *
+ * <p>Checked line for line against mdadm 4.2 on the Linux fixtures and on member images crafted for
+ * every branch above (see {@code ExamineReportTest}).
  *
  * <p>The checksum is always reported correct: a {@link Superblock1} only exists once the codec has
  * checked it, and its value is recomputed from {@link Superblock1Codec#encode}.
