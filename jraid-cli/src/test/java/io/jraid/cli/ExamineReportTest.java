@@ -1161,7 +1161,7 @@ class ExamineReportTest {
   void jsonIsValidJson() {
     Superblock1 sb = sb(f -> f.setName = "q\"uote\\back\u0001");
     String text =
-        ExamineReport.toJson(
+        Json.write(
             ExamineReport.json(
                 new ExamineReport.Member("disk1.img", sb, DEVICE, null, null), null, UTC));
     JsonNode node = JsonMapper.builder().build().readTree(text);

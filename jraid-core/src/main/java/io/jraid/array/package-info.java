@@ -1,0 +1,17 @@
+/**
+ * The array a user sees, and its life. Today: reading a member without writing ({@link
+ * io.jraid.array.MemberReader}: probe v1.0/1.1/1.2 superblocks as mdadm does, with the bitmap
+ * header and bad-block log) and deciding how members assemble ({@link
+ * io.jraid.array.AssemblyPlanner} → {@link io.jraid.array.AssemblyDecision}: one array, freshest
+ * member by events, stale and split-brain members left out, clean / needs resync / degraded / not
+ * runnable, with the reason).
+ *
+ * <p>Facts: {@code shared/spec/md-superblock-v1.md} §10; mdadm {@code Assemble.c}, {@code util.c
+ * enough()}; Linux {@code md.c analyze_sbs()}, {@code super_1_validate()}, {@code raid5.c
+ * raid5_run()}. Uses {@code format}, {@code layout} and {@code device}; never {@code cli} or
+ * {@code nbd}.
+ */
+@NullMarked
+package io.jraid.array;
+
+import org.jspecify.annotations.NullMarked;
