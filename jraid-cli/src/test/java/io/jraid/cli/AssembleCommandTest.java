@@ -120,4 +120,18 @@ class AssembleCommandTest {
             l -> assertThat(l).contains(corrupt + ": sb_csum", "corrupt"));
     assertThat(run.out()).startsWith(good + ":\n").contains("Device Role : Active device 1");
   }
+
+  @Test
+  void truncatedMemberSaysItIsTooSmallForItsData() throws IOException {
+    Path truncated = temp.resolve("truncated.img");
+    Files.copy(Path.of(images("r5-4d-64k-left-symmetric").get(2)), truncated);
+    try (var channel =
+        java.nio.channels.FileChannel.open(truncated, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.truncate(1536 << 10);
+    }
+    CliRun run = CliRun.of("examine", truncated.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(truncated + ": data_size", "4096 sectors", "3072", "truncated or smaller");
+  }
 }

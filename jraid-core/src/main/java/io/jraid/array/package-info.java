@@ -8,8 +8,8 @@
  *
  * <p>Facts: {@code shared/spec/md-superblock-v1.md} §10; mdadm {@code Assemble.c}, {@code util.c
  * enough()}; Linux {@code md.c analyze_sbs()}, {@code super_1_validate()}, {@code raid5.c
- * raid5_run()}. Uses {@code format}, {@code layout} and {@code device}; never {@code cli} or
- * {@code nbd}.
+ * raid5_run()}. Uses {@code format}, {@code layout} and {@code device}; never {@code cli} or {@code
+ * nbd}.
  */
 @NullMarked
 package io.jraid.array;

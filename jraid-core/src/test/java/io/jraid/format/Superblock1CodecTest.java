@@ -106,7 +106,7 @@ class Superblock1CodecTest {
   @Test
   void nameKeepsInteriorBytesAndAllThirtyTwoCharacters() throws FormatException {
     String full = "abcdefghijklmnopqrstuvwxyz:01234"; // 32 characters: no NUL at all
-    Superblock1 sb = sample(RoleTable.of(0, 1, 2, 3)).withRoles(RoleTable.of(0, 1, 2, 3));
+    Superblock1 sb = sample(RoleTable.of(0, 1, 2, 3));
     Superblock1 named = withName(sb, full);
     byte[] bytes = Superblock1Codec.encode(named);
     assertThat(new String(bytes, 32, 32, java.nio.charset.StandardCharsets.US_ASCII))
