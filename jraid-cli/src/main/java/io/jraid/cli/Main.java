@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       ExamineCommand.class,
       AssembleCommand.class,
+      CatCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -28,7 +28,7 @@ public final class MemberReader {
 
   /** Opens {@code path} read-only and reads the member on it. */
   public static Member read(java.nio.file.Path path) throws FormatException, IOException {
-    try (BlockDevice device = io.jraid.device.FileBlockDevice.openReadOnly(path)) {
+    try (BlockDevice device = io.jraid.device.FileDevice.openReadOnly(path)) {
       return read(device);
     }
   }

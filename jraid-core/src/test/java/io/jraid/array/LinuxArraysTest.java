@@ -3,7 +3,7 @@ package io.jraid.array;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jraid.array.AssemblyDecision.Verdict;
-import io.jraid.device.FileBlockDevice;
+import io.jraid.device.FileDevice;
 import io.jraid.format.BitmapCodec;
 import io.jraid.format.BitmapSuperblock;
 import io.jraid.format.FeatureMap;
@@ -148,7 +148,7 @@ class LinuxArraysTest {
       MemorySegment zero = arena.allocate(chunkBytes, 4096);
       MemorySegment p = arena.allocate(chunkBytes, 4096);
       MemorySegment q = arena.allocate(chunkBytes, 4096);
-      List<FileBlockDevice> devices = open(members);
+      List<FileDevice> devices = open(members);
       try {
         for (long stripe = 0; stripe < geometry.stripes(); stripe++) {
           for (int m = 0; m < chunks.length; m++) {
@@ -182,7 +182,7 @@ class LinuxArraysTest {
           }
         }
       } finally {
-        for (FileBlockDevice d : devices) {
+        for (FileDevice d : devices) {
           d.close();
         }
       }
@@ -190,16 +190,16 @@ class LinuxArraysTest {
     assertThat(Sha256.of(array)).isEqualTo(fixture.sha256());
   }
 
-  private static List<FileBlockDevice> open(List<Member> members) throws IOException {
-    List<FileBlockDevice> devices = new ArrayList<>();
+  private static List<FileDevice> open(List<Member> members) throws IOException {
+    List<FileDevice> devices = new ArrayList<>();
     for (Member m : members) {
-      devices.add(FileBlockDevice.openReadOnly(Path.of(m.path())));
+      devices.add(FileDevice.openReadOnly(Path.of(m.path())));
     }
     return devices;
   }
 
   private static byte[] read(Path image, long offset, int length) throws IOException {
-    try (FileBlockDevice device = FileBlockDevice.openReadOnly(image)) {
+    try (FileDevice device = FileDevice.openReadOnly(image)) {
       byte[] bytes = new byte[length];
       device.read(MemorySegment.ofArray(bytes), offset);
       return bytes;

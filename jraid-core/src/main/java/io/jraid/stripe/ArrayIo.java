@@ -1,0 +1,57 @@
+package io.jraid.stripe;
+
+import io.jraid.device.IoCompletion;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One array request (a read or a write of a byte range, from the block device a user sees), split
+ * into {@link Bio} pieces, one per 4 KiB block it touches. Completes when its last piece does, with
+ * the first error any piece saw. Pooled: taken by {@link StripeEngine#read}/{@code write}, given
+ * back after its completion ran.
+ */
+final class ArrayIo {
+
+  /** Request kinds. */
+  enum Kind {
+    READ,
+    WRITE
+  }
+
+  Kind kind = Kind.READ;
+  MemorySegment buffer = MemorySegment.NULL;
+  long offset;
+  boolean fua;
+  @Nullable IoCompletion done;
+
+  /** Pieces not yet completed, plus one held by the splitter until every piece is queued. */
+  final AtomicInteger pending = new AtomicInteger();
+
+  final AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
+
+  private final StripeEngine engine;
+
+  ArrayIo(StripeEngine engine) {
+    this.engine = engine;
+  }
+
+  /** A piece (or the splitter's hold) finished; the last one completes the request. */
+  void pieceDone(@Nullable Throwable failure) {
+    if (failure != null) {
+      error.compareAndSet(null, failure);
+    }
+    if (pending.decrementAndGet() == 0) {
+      IoCompletion callback = done;
+      Throwable first = error.get();
+      done = null;
+      buffer = MemorySegment.NULL;
+      error.set(null);
+      engine.recycle(this);
+      if (callback != null) {
+        callback.completed(first);
+      }
+    }
+  }
+}

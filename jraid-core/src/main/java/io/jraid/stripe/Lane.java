@@ -1,0 +1,353 @@
+package io.jraid.stripe;
+
+import static io.jraid.stripe.DevFlags.*;
+
+import io.jraid.stripe.Stripe.Dev;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One handler lane: a thread that owns a share of the stripe cache and runs {@link
+ * StripeHandler#handle} for its stripes. Other threads talk to it only through its queues: incoming
+ * request pieces, stripes whose I/O or operations completed, and tasks.
+ *
+ * <p>Stripes of array stripe number {@code s} belong to lane {@code s % lanes}; a lane's stripes
+ * are free (on its inactive list, oldest first, still hashed so their cached blocks can be hit) or
+ * in use. A piece that finds no free stripe waits on the lane's waiting list until one is released
+ * (md's inactive-blocked wait): nothing is allocated.
+ */
+final class Lane implements Runnable {
+
+  private static final System.Logger LOG = System.getLogger(Lane.class.getName());
+
+  final StripeEngine engine;
+  final int index;
+  final StripeHandler handler;
+  private final Stripe[] stripes;
+  private final StripeTable table;
+  private final ArrayBlockingQueue<Bio> incoming;
+  private final ArrayBlockingQueue<Stripe> ready;
+  private final ArrayBlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(64);
+
+  /** Inactive list: head is the least recently used free stripe. */
+  private @Nullable Stripe inactiveHead;
+
+  private @Nullable Stripe inactiveTail;
+
+  /** Pieces waiting for a free stripe, in arrival order. */
+  private @Nullable Bio waitingHead;
+
+  private @Nullable Bio waitingTail;
+
+  /** Stripes parked until they may pre-read (md's delayed list). */
+  private @Nullable Stripe delayedHead;
+
+  private int passesSinceDelayed;
+
+  /** Stripes whose operation chain met a full channel: resubmitted when the lane is idle. */
+  private final java.util.ArrayDeque<Stripe> retry;
+
+  private final Thread thread;
+  private volatile boolean stopping;
+
+  Lane(StripeEngine engine, int index, int stripeCount, MemorySegment slab, int bioCapacity) {
+    this.engine = engine;
+    this.index = index;
+    this.handler = new StripeHandler(engine, this);
+    this.stripes = new Stripe[stripeCount];
+    this.table = new StripeTable(stripeCount);
+    this.incoming = new ArrayBlockingQueue<>(bioCapacity);
+    this.ready = new ArrayBlockingQueue<>(stripeCount + 1);
+    this.retry = new java.util.ArrayDeque<>(stripeCount + 1);
+    long stripeBytes = (long) engine.disks * StripeEngine.BLOCK;
+    for (int i = 0; i < stripeCount; i++) {
+      Stripe s =
+          new Stripe(
+              this,
+              slab.asSlice(i * stripeBytes, stripeBytes),
+              engine.disks,
+              engine.map.syndromeSources());
+      stripes[i] = s;
+      addInactive(s);
+    }
+    this.thread = Thread.ofPlatform().name("jraid-lane-" + index).daemon().unstarted(this);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  Thread thread() {
+    return thread;
+  }
+
+  /** Hands a request piece to this lane (any thread). */
+  void submit(Bio bio) {
+    if (!incoming.offer(bio)) {
+      throw new IllegalStateException("lane " + index + " piece queue overflow");
+    }
+    LockSupport.unpark(thread);
+  }
+
+  /** Queues a stripe for handling (any thread; at most once until the lane takes it). */
+  void post(Stripe stripe) {
+    if (stripe.queued.compareAndSet(false, true)) {
+      ready.offer(stripe);
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /** Runs {@code task} on the lane's thread (audits, statistics) and waits for it. */
+  void runOnLane(Runnable task) throws InterruptedException {
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    tasks.put(() -> {
+      try {
+        task.run();
+      } finally {
+        done.countDown();
+      }
+    });
+    LockSupport.unpark(thread);
+    if (!done.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("lane " + index + " did not answer within 30 s");
+    }
+  }
+
+  void stop() throws InterruptedException {
+    stopping = true;
+    LockSupport.unpark(thread);
+    thread.join(TimeUnit.SECONDS.toMillis(30));
+  }
+
+  @Override
+  public void run() {
+    while (!stopping) {
+      boolean worked = false;
+      Runnable task;
+      while ((task = tasks.poll()) != null) {
+        task.run();
+      }
+      Bio bio;
+      while ((bio = incoming.poll()) != null) {
+        attach(bio);
+        worked = true;
+      }
+      Stripe s;
+      while ((s = ready.poll()) != null) {
+        s.queued.set(false);
+        handle(s);
+        worked = true;
+        if (delayedHead != null && ++passesSinceDelayed > StripeEngine.BYPASS_THRESHOLD) {
+          activateDelayed(); // don't let a stream of full-stripe writes starve partial ones
+        }
+      }
+      if (!worked) {
+        if (!retry.isEmpty()) {
+          while (!retry.isEmpty()) {
+            post(retry.poll());
+          }
+          LockSupport.parkNanos(this, TimeUnit.MICROSECONDS.toNanos(50));
+        } else if (delayedHead != null) {
+          activateDelayed();
+        } else {
+          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(50));
+        }
+      }
+    }
+  }
+
+  private void handle(Stripe s) {
+    try {
+      handler.handle(s);
+    } catch (RuntimeException | Error e) {
+      // A bug, not an I/O error (those are values): say so loudly, keep the lane alive.
+      LOG.log(System.Logger.Level.ERROR, "lane " + index + ": handling " + s + " failed", e);
+      return;
+    }
+    if (s.idle() && !s.delayed) {
+      release(s);
+    }
+  }
+
+  // ---- request pieces ----------------------------------------------------------------------
+
+  private void attach(Bio bio) {
+    Stripe s = table.get(bio.stripeSector);
+    if (s == null) {
+      s = takeFree();
+      if (s == null) {
+        park(bio);
+        return;
+      }
+      assign(s, bio.stripeSector);
+    } else if (inInactive(s)) {
+      removeInactive(s);
+    }
+    handler.add(s, bio);
+    post(s);
+  }
+
+  private void park(Bio bio) {
+    bio.next = null;
+    if (waitingTail == null) {
+      waitingHead = bio;
+    } else {
+      waitingTail.next = bio;
+    }
+    waitingTail = bio;
+  }
+
+  private void retryWaiting() {
+    Bio bio = waitingHead;
+    waitingHead = null;
+    waitingTail = null;
+    while (bio != null) {
+      Bio next = bio.next;
+      bio.next = null;
+      attach(bio);
+      bio = next;
+    }
+  }
+
+  // ---- the stripe cache ----------------------------------------------------------------------
+
+  private @Nullable Stripe takeFree() {
+    Stripe s = inactiveHead;
+    if (s != null) {
+      removeInactive(s);
+    }
+    return s;
+  }
+
+  private void assign(Stripe s, long sector) {
+    if (s.sector >= 0) {
+      table.remove(s.sector);
+    }
+    s.sector = sector;
+    long row = sector / engine.geometry.chunkSectors();
+    s.pdIdx = engine.map.pdIdx(row);
+    s.qdIdx = engine.map.qdIdx(row);
+    s.reconstruct = ReconstructState.IDLE;
+    s.prereadActive = false;
+    for (Dev d : s.devs) {
+      d.flags = 0;
+      d.page = d.own;
+    }
+    table.put(sector, s);
+  }
+
+  private void release(Stripe s) {
+    if (!inInactive(s)) {
+      addInactive(s);
+    }
+    if (waitingHead != null) {
+      retryWaiting();
+    }
+  }
+
+  private boolean inInactive(Stripe s) {
+    return s.prev != null || inactiveHead == s;
+  }
+
+  private void addInactive(Stripe s) {
+    s.prev = inactiveTail;
+    s.next = null;
+    if (inactiveTail == null) {
+      inactiveHead = s;
+    } else {
+      inactiveTail.next = s;
+    }
+    inactiveTail = s;
+  }
+
+  private void removeInactive(Stripe s) {
+    if (s.prev == null) {
+      inactiveHead = s.next;
+    } else {
+      s.prev.next = s.next;
+    }
+    if (s.next == null) {
+      inactiveTail = s.prev;
+    } else {
+      s.next.prev = s.prev;
+    }
+    s.prev = null;
+    s.next = null;
+  }
+
+  // ---- delayed (pre-read) list ---------------------------------------------------------------
+
+  /** {@code s} could not submit its operations (full channel): try again shortly. */
+  void retryLater(Stripe s) {
+    if (!retry.contains(s)) {
+      retry.add(s);
+    }
+  }
+
+  /** Parks {@code s} until the lane is idle or enough other work has passed. */
+  void delay(Stripe s) {
+    if (!s.delayed) {
+      s.delayed = true;
+      s.next = delayedHead;
+      delayedHead = s;
+    }
+  }
+
+  /** md's activate_delayed: every parked stripe may now pre-read. */
+  private void activateDelayed() {
+    Stripe s = delayedHead;
+    delayedHead = null;
+    passesSinceDelayed = 0;
+    while (s != null) {
+      Stripe next = s.next;
+      s.next = null;
+      s.delayed = false;
+      s.prereadActive = true;
+      post(s);
+      s = next;
+    }
+  }
+
+  // ---- audit ---------------------------------------------------------------------------------
+
+  /** What is wrong with this lane's cache when no request is in flight (empty when all is well). */
+  String audit() {
+    StringBuilder problems = new StringBuilder();
+    int free = 0;
+    for (Stripe s = inactiveHead; s != null; s = s.next) {
+      free++;
+    }
+    if (free != stripes.length) {
+      problems
+          .append("lane ")
+          .append(index)
+          .append(": ")
+          .append(stripes.length - free)
+          .append(" stripes not back on the inactive list; ");
+    }
+    for (Stripe s : stripes) {
+      if (!s.idle()) {
+        problems.append(s).append(" is busy; ");
+      }
+      for (Dev d : s.devs) {
+        if (d.has(LOCKED)) {
+          problems.append(s).append(" block ").append(d.index).append(" is locked; ");
+        }
+        if (d.has(SKIP_COPY)) {
+          problems
+              .append(s)
+              .append(" block ")
+              .append(d.index)
+              .append(" still uses a caller page; ");
+        }
+      }
+    }
+    if (waitingHead != null || delayedHead != null) {
+      problems.append("lane ").append(index).append(": pieces or stripes still waiting; ");
+    }
+    return problems.toString();
+  }
+}

@@ -1,0 +1,450 @@
+package io.jraid.stripe;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.device.IoCompletion;
+import io.jraid.layout.ArrayGeometry;
+import io.jraid.layout.StripeMap;
+import io.jraid.ops.AsyncOps;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The raid456 engine over a set of members: splits array requests into 4 KiB pieces, hands them to
+ * the lanes that own their stripes, and answers when every piece is done. The stripe cache is one
+ * page-aligned off-heap slab cut into 4 KiB blocks at start; request and piece descriptors are
+ * pooled, so the I/O path allocates nothing (a piece waits for a free descriptor or stripe rather
+ * than allocating one).
+ *
+ * <p>Members are given by slot; a {@code null} member is missing. A member whose write fails (or
+ * whose repair fails) is marked faulty and the array runs degraded; requests fail only where more
+ * members are lost than the level survives.
+ */
+public final class StripeEngine implements AutoCloseable {
+
+  /** Bytes per member per stripe ({@code STRIPE_SIZE}). */
+  public static final int BLOCK = 4096;
+
+  /** Handling passes a lane makes before it lets delayed partial writes pre-read anyway. */
+  static final int BYPASS_THRESHOLD = 64;
+
+  private static final System.Logger LOG = System.getLogger(StripeEngine.class.getName());
+
+  /**
+   * Tunables.
+   *
+   * @param stripes stripe cache size (md's {@code stripe_cache_size}, default 256)
+   * @param lanes handler lanes (default: one per core)
+   * @param readOnly refuse writes (and read-error rewrites)
+   * @param skipCopy compute parity straight from a writer's aligned full-block buffers
+   * @param rmw allow read-modify-write (md's {@code rmw_level} 1); false forces reconstruct-writes
+   * @param opChannels worker channels for stripe operations; 0 runs them in the lane (async_tx's
+   *     synchronous path)
+   */
+  public record Options(
+      int stripes, int lanes, boolean readOnly, boolean skipCopy, boolean rmw, int opChannels) {
+
+    /** Checks the values. */
+    public Options {
+      if (stripes < 16 || stripes > 32768) {
+        throw new IllegalArgumentException("stripes=" + stripes + " (16..32768)");
+      }
+      if (lanes < 1 || lanes > stripes / 8) {
+        throw new IllegalArgumentException("lanes=" + lanes + " (1.." + stripes / 8 + ")");
+      }
+      if (opChannels < 0 || opChannels > 64) {
+        throw new IllegalArgumentException("opChannels=" + opChannels + " (0..64)");
+      }
+    }
+
+    /** md's defaults: 256 stripes, one lane per core. */
+    public static Options defaults() {
+      int cores = Runtime.getRuntime().availableProcessors();
+      return new Options(256, Math.max(1, Math.min(cores, 8)), false, true, true, 0);
+    }
+
+    /** The same options, read-only. */
+    public Options asReadOnly() {
+      return new Options(stripes, lanes, true, skipCopy, rmw, opChannels);
+    }
+  }
+
+  /** Counters (read any time). */
+  public static final class Stats {
+    /** Member reads that failed. */
+    public final LongAdder readErrors = new LongAdder();
+
+    /** Blocks rebuilt and rewritten after a read error, then read back good. */
+    public final LongAdder readErrorsCorrected = new LongAdder();
+
+    /** Members marked faulty while running. */
+    public final LongAdder membersFailed = new LongAdder();
+  }
+
+  final String name;
+  final ArrayGeometry geometry;
+  final StripeMap map;
+  final int disks;
+  final int maxDegraded;
+  final boolean raid6;
+  final AsyncOps ops;
+  final boolean readOnly;
+  final boolean skipCopy;
+  final boolean rmwDisabled;
+  final Stats stats = new Stats();
+
+  private final @Nullable BlockDevice[] members;
+  private final AtomicIntegerArray faulty;
+  private final AtomicInteger failedCount = new AtomicInteger();
+  private final Lane[] lanes;
+  private final Arena arena;
+  private final ArrayBlockingQueue<ArrayIo> ioPool;
+  private final ArrayBlockingQueue<Bio> bioPool;
+  private final AtomicLong inFlight = new AtomicLong();
+  private final long size;
+  private volatile boolean closed;
+
+  private final boolean ownsOps;
+
+  /**
+   * Starts the engine with the operation channels {@code options} asks for, on the parity kernels
+   * selected at start-up.
+   *
+   * @param name the array's name for messages
+   * @param members the member of each slot, {@code null} where missing
+   */
+  public StripeEngine(
+      String name, ArrayGeometry geometry, @Nullable BlockDevice[] members, Options options) {
+    this(
+        name,
+        geometry,
+        members,
+        options.opChannels() == 0
+            ? AsyncOps.inline()
+            : AsyncOps.withWorkers(options.opChannels(), 256),
+        options,
+        true);
+  }
+
+  /** Starts the engine on given operation channels (which the caller closes). */
+  public StripeEngine(
+      String name,
+      ArrayGeometry geometry,
+      @Nullable BlockDevice[] members,
+      AsyncOps ops,
+      Options options) {
+    this(name, geometry, members, ops, options, false);
+  }
+
+  private StripeEngine(
+      String name,
+      ArrayGeometry geometry,
+      @Nullable BlockDevice[] members,
+      AsyncOps ops,
+      Options options,
+      boolean ownsOps) {
+    this.ownsOps = ownsOps;
+    if (members.length != geometry.raidDisks()) {
+      throw new IllegalArgumentException(
+          "members.length=" + members.length + " (raid disks " + geometry.raidDisks() + ")");
+    }
+    this.name = name;
+    this.geometry = geometry;
+    this.map = new StripeMap(geometry);
+    this.disks = geometry.raidDisks();
+    this.maxDegraded = geometry.parityDisks();
+    this.raid6 = geometry.level() == 6;
+    this.ops = ops;
+    this.readOnly = options.readOnly();
+    this.skipCopy = options.skipCopy();
+    this.rmwDisabled = !options.rmw();
+    this.members = members.clone();
+    this.faulty = new AtomicIntegerArray(disks);
+    int missing = 0;
+    for (BlockDevice m : members) {
+      if (m == null) {
+        missing++;
+      } else if (m.size() < (geometry.dataOffset() + geometry.devSectors()) * 512) {
+        throw new IllegalArgumentException(
+            m.name()
+                + ": "
+                + m.size()
+                + " bytes, the geometry needs "
+                + (geometry.dataOffset() + geometry.devSectors()) * 512);
+      }
+    }
+    failedCount.set(missing);
+    this.size = geometry.arraySectors() * 512;
+    int perLane = options.stripes() / options.lanes();
+    int bioCapacity = Math.max(4096, options.stripes() * disks * 2);
+    this.arena = Arena.ofShared();
+    MemorySegment slab = arena.allocate((long) perLane * options.lanes() * disks * BLOCK, BLOCK);
+    this.lanes = new Lane[options.lanes()];
+    long laneBytes = (long) perLane * disks * BLOCK;
+    for (int i = 0; i < lanes.length; i++) {
+      lanes[i] = new Lane(this, i, perLane, slab.asSlice(i * laneBytes, laneBytes), bioCapacity);
+    }
+    this.ioPool = new ArrayBlockingQueue<>(1024);
+    for (int i = 0; i < 1024; i++) {
+      ioPool.add(new ArrayIo(this));
+    }
+    ArrayIo placeholder = new ArrayIo(this);
+    this.bioPool = new ArrayBlockingQueue<>(bioCapacity);
+    for (int i = 0; i < bioCapacity; i++) {
+      bioPool.add(new Bio(placeholder));
+    }
+    for (Lane lane : lanes) {
+      lane.start();
+    }
+  }
+
+  /** The array's size in bytes. */
+  public long size() {
+    return size;
+  }
+
+  /** The geometry the engine runs. */
+  public ArrayGeometry geometry() {
+    return geometry;
+  }
+
+  /** Counters. */
+  public Stats stats() {
+    return stats;
+  }
+
+  /** Slots without a working member (missing or failed while running). */
+  public int failedMembers() {
+    return failedCount.get();
+  }
+
+  /** Whether slot {@code i} has a working member. */
+  public boolean memberInSync(int i) {
+    return members[i] != null && faulty.get(i) == 0;
+  }
+
+  BlockDevice member(int i) {
+    BlockDevice m = members[i];
+    if (m == null) {
+      throw new IllegalStateException("slot " + i + " has no member");
+    }
+    return m;
+  }
+
+  /** Marks the member of slot {@code i} faulty (md_error): the array carries on degraded. */
+  void markFaulty(int i, Throwable why) {
+    if (members[i] != null && faulty.compareAndSet(i, 0, 1)) {
+      int failedNow = failedCount.incrementAndGet();
+      stats.membersFailed.increment();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0}: member {1} (slot {2}) failed: {3}; {4}",
+          name,
+          members[i].name(),
+          i,
+          why.getMessage(),
+          failedNow > maxDegraded
+              ? "the array has lost more members than it survives"
+              : "continuing degraded (" + failedNow + " failed)");
+    }
+  }
+
+  // ---- requests --------------------------------------------------------------------------------
+
+  /** Reads {@code dst.byteSize()} bytes of the array at {@code offset}. */
+  public void read(MemorySegment dst, long offset, IoCompletion done) {
+    submit(ArrayIo.Kind.READ, dst, offset, false, done);
+  }
+
+  /** Writes {@code src} to the array at {@code offset}; with {@code fua}, durably. */
+  public void write(MemorySegment src, long offset, boolean fua, IoCompletion done) {
+    if (readOnly) {
+      done.completed(new IOException(name + ": read-only"));
+      return;
+    }
+    submit(ArrayIo.Kind.WRITE, src, offset, fua, done);
+  }
+
+  private void submit(
+      ArrayIo.Kind kind, MemorySegment buffer, long offset, boolean fua, IoCompletion done) {
+    long length = buffer.byteSize();
+    if (closed) {
+      done.completed(new IOException(name + ": stopped"));
+      return;
+    }
+    if (offset < 0 || offset > size - length) {
+      done.completed(
+          new IOException(
+              name
+                  + ": "
+                  + kind.name().toLowerCase(java.util.Locale.ROOT)
+                  + " of "
+                  + length
+                  + " bytes at "
+                  + offset
+                  + " is beyond the array's "
+                  + size
+                  + " bytes"));
+      return;
+    }
+    if (length == 0) {
+      done.completed(null);
+      return;
+    }
+    if (!buffer.isAccessibleBy(lanes[0].thread())) {
+      // The lanes copy from and to the buffer (and may write it to members) on their threads.
+      done.completed(
+          new IllegalArgumentException(
+              "buffer=" + buffer + " is confined to one thread: use a shared or global arena"));
+      return;
+    }
+    ArrayIo io = take(ioPool);
+    io.kind = kind;
+    io.buffer = buffer;
+    io.offset = offset;
+    io.fua = fua;
+    io.done = done;
+    io.pending.set(1); // the splitter's hold: no completion before every piece is queued
+    inFlight.incrementAndGet();
+    long position = offset;
+    long end = offset + length;
+    while (position < end) {
+      long block = position & ~(long) (BLOCK - 1);
+      int inBlock = (int) (position - block);
+      int len = (int) Math.min(BLOCK - inBlock, end - position);
+      long arraySector = block >>> 9;
+      long stripe = map.stripe(arraySector);
+      Bio bio = take(bioPool);
+      bio.io = io;
+      bio.stripeSector = map.memberSector(arraySector);
+      bio.member = map.member(stripe, map.ddIdx(arraySector));
+      bio.blockOffset = inBlock;
+      bio.length = len;
+      bio.bufferOffset = position - offset;
+      bio.next = null;
+      io.pending.incrementAndGet();
+      lanes[(int) ((bio.stripeSector >>> 3) % lanes.length)].submit(bio);
+      position += len;
+    }
+    io.pieceDone(null);
+  }
+
+  private static <T> T take(ArrayBlockingQueue<T> pool) {
+    T item = pool.poll();
+    if (item != null) {
+      return item;
+    }
+    try {
+      return pool.take(); // every descriptor is in flight: wait for one, never allocate
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a free request descriptor", e);
+    }
+  }
+
+  /** A piece is done: give it back, and complete its request if it was the last. */
+  void pieceDone(Bio bio, @Nullable Throwable error) {
+    ArrayIo io = bio.io;
+    bio.next = null;
+    bioPool.add(bio);
+    io.pieceDone(error);
+  }
+
+  void recycle(ArrayIo io) {
+    inFlight.decrementAndGet();
+    ioPool.add(io);
+  }
+
+  /**
+   * Completes once every write acknowledged before it is durable on every working member. Writes
+   * are acknowledged only after their member writes completed, so flushing each member now covers
+   * them. A member that cannot flush is failed like one that cannot write.
+   */
+  public void flush(IoCompletion done) {
+    List<Integer> working = new ArrayList<>();
+    for (int i = 0; i < disks; i++) {
+      if (memberInSync(i)) {
+        working.add(i);
+      }
+    }
+    if (failedCount.get() > maxDegraded) {
+      done.completed(new IOException(name + ": too many members failed to flush"));
+      return;
+    }
+    AtomicInteger pending = new AtomicInteger(working.size());
+    if (working.isEmpty()) {
+      done.completed(null);
+      return;
+    }
+    for (int i : working) {
+      member(i)
+          .flush(error -> {
+            if (error != null) {
+              markFaulty(i, error);
+            }
+            if (pending.decrementAndGet() == 0) {
+              done.completed(
+                  failedCount.get() > maxDegraded
+                      ? new IOException(
+                          name + ": flush failed on more members than the array survives")
+                      : null);
+            }
+          });
+    }
+  }
+
+  /**
+   * Checks the cache when nothing is in flight: every stripe free and unlocked, every descriptor
+   * back in its pool. Returns the problems found (empty when all is well).
+   */
+  public String audit() throws InterruptedException {
+    StringBuilder problems = new StringBuilder();
+    if (inFlight.get() != 0) {
+      problems.append(inFlight.get()).append(" requests in flight; ");
+    }
+    for (Lane lane : lanes) {
+      String[] laneProblems = new String[1];
+      lane.runOnLane(() -> laneProblems[0] = lane.audit());
+      problems.append(laneProblems[0]);
+    }
+    if (ioPool.remainingCapacity() != 0) {
+      problems.append(ioPool.remainingCapacity()).append(" request descriptors not returned; ");
+    }
+    if (bioPool.remainingCapacity() != 0) {
+      problems.append(bioPool.remainingCapacity()).append(" piece descriptors not returned; ");
+    }
+    return problems.toString();
+  }
+
+  /**
+   * Waits (up to a minute) for requests in flight, stops the lanes and frees the cache. Members
+   * stay open. An interrupt stops the wait early and is kept on the thread.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    try {
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      for (Lane lane : lanes) {
+        lane.stop();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (ownsOps) {
+      ops.close();
+    }
+    arena.close();
+  }
+}

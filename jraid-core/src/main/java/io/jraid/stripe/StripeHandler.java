@@ -1,0 +1,809 @@
+package io.jraid.stripe;
+
+import static io.jraid.stripe.DevFlags.*;
+
+import io.jraid.ops.Operation;
+import io.jraid.ops.SubmitStatus;
+import io.jraid.parity.XorMode;
+import io.jraid.stripe.Stripe.Dev;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code handle_stripe}: one pass over a stripe — take in completions, analyse, decide, start
+ * operations and member I/O, return. It never waits: whatever it starts completes later, posts the
+ * stripe back to its lane, and the next pass carries on. Runs only on the stripe's lane.
+ *
+ * <p>A pass mirrors raid5.c: (1) completions of member I/O and operation chains; (2) analysis —
+ * which members are failed for this stripe; (3) more failures than the level tolerates fail the
+ * stripe's requests; (4) a computed write ({@code *_RESULT}) gets its member writes; (5) written
+ * blocks whose member writes (data and parity) are done complete their requests; (6) up-to-date
+ * blocks serve their readers (BIOFILL); (7) fill: read, or compute from the others, what readers
+ * and partial writers need; (8) dirtying: read-modify-write or reconstruct-write by md's cost rule,
+ * pre-reads parked on the delayed list unless allowed; (9) read-error repair: rewrite a computed
+ * block to the member that failed to read it, then read it back; (10) I/O for every WANTREAD and
+ * WANTWRITE.
+ */
+final class StripeHandler {
+
+  private final StripeEngine engine;
+  private final Lane lane;
+  private final int disks;
+  private final int maxDegraded;
+  private final boolean raid6;
+
+  /** Per pass: failed members of the stripe (md's failed_num), and how many. */
+  private final int[] failedNum = new int[2];
+
+  private int failed;
+
+  /** Per pass: whether member i can be read for this stripe (md's R5_Insync). */
+  private final boolean[] insync;
+
+  StripeHandler(StripeEngine engine, Lane lane) {
+    this.engine = engine;
+    this.lane = lane;
+    this.disks = engine.disks;
+    this.maxDegraded = engine.maxDegraded;
+    this.raid6 = engine.raid6;
+    this.insync = new boolean[disks];
+  }
+
+  // ---- entry: a piece joins the stripe
+  // -----------------------------------------------------------
+
+  void add(Stripe s, Bio bio) {
+    Dev d = s.devs[bio.member];
+    bio.next = null;
+    if (bio.io.kind == ArrayIo.Kind.READ) {
+      d.toread = append(d.toread, bio);
+    } else {
+      d.towrite = append(d.towrite, bio);
+      if (covers(d.towrite)) {
+        d.set(OVERWRITE);
+      }
+      if (bio.io.fua) {
+        s.prereadActive = true; // synchronous writers don't wait for neighbours (md's REQ_SYNC)
+      }
+    }
+  }
+
+  private static Bio append(@Nullable Bio list, Bio bio) {
+    if (list == null) {
+      return bio;
+    }
+    Bio tail = list;
+    while (tail.next != null) {
+      tail = tail.next;
+    }
+    tail.next = bio;
+    return list;
+  }
+
+  /** Whether the pieces of {@code list} together cover the whole block. */
+  private static boolean covers(@Nullable Bio list) {
+    int covered = 0;
+    boolean grew = true;
+    while (grew && covered < StripeEngine.BLOCK) {
+      grew = false;
+      for (Bio b = list; b != null; b = b.next) {
+        if (b.blockOffset <= covered && b.blockOffset + b.length > covered) {
+          covered = b.blockOffset + b.length;
+          grew = true;
+        }
+      }
+    }
+    return covered >= StripeEngine.BLOCK;
+  }
+
+  // ---- one pass
+  // ------------------------------------------------------------------------------------
+
+  void handle(Stripe s) {
+    takeCompletions(s);
+    if (s.chainLength > 0 && !s.opsRunning) {
+      submitChain(s);
+    }
+    analyse(s);
+    if (failed > maxDegraded) {
+      failRequests(s);
+    }
+    if (s.reconstruct == ReconstructState.DRAIN_RESULT
+        || s.reconstruct == ReconstructState.PREXOR_DRAIN_RESULT) {
+      issueParityWrites(s);
+    }
+    completeWrites(s);
+    fillReaders(s);
+    // md: no fill or dirtying decision while a compute or a write's operations are running.
+    if (failed <= maxDegraded
+        && s.reconstruct == ReconstructState.IDLE
+        && !s.opsRunning
+        && s.chainLength == 0
+        && s.computeA < 0) {
+      fetch(s);
+      if (s.computeA < 0) {
+        dirty(s);
+      }
+      repairReadErrors(s);
+    }
+    issueIo(s);
+  }
+
+  // ---- completions
+  // ---------------------------------------------------------------------------------
+
+  private void takeCompletions(Stripe s) {
+    for (Dev d : s.devs) {
+      if (d.ioDone) {
+        d.ioDone = false;
+        Throwable error = d.ioError;
+        d.ioError = null;
+        d.clear(LOCKED);
+        if (d.ioWrite) {
+          writeDone(d, error);
+        } else {
+          readDone(d, error);
+        }
+      }
+    }
+    if (s.opsDone) {
+      s.opsDone = false;
+      s.opsRunning = false;
+      s.chainLength = 0;
+      opsDone(s);
+    }
+  }
+
+  private void readDone(Dev d, @Nullable Throwable error) {
+    if (error == null) {
+      d.set(UPTODATE);
+      if (d.has(REWRITE)) { // the verify read after a repair: the block is good again
+        d.clear(READ_ERROR | REWRITE);
+        engine.stats.readErrorsCorrected.increment();
+      }
+      return;
+    }
+    engine.stats.readErrors.increment();
+    if (d.has(REWRITE)) { // rewritten and still unreadable: give the member up
+      d.clear(READ_ERROR | REWRITE);
+      engine.markFaulty(d.index, error);
+    } else {
+      d.set(READ_ERROR);
+    }
+  }
+
+  private void writeDone(Dev d, @Nullable Throwable error) {
+    if (error != null) {
+      // md: a member write error fails the member (no bad-block log here); the stripe carries on
+      // degraded, and the write is good as long as the redundancy covers the lost member.
+      d.clear(REWRITE | READ_ERROR);
+      engine.markFaulty(d.index, error);
+    }
+    if (d.has(SKIP_COPY)) { // the caller's page was on loan for the write only
+      d.page = d.own;
+      d.clear(SKIP_COPY | UPTODATE);
+    }
+  }
+
+  private void opsDone(Stripe s) {
+    if (s.computeA >= 0) {
+      finishCompute(s, s.computeA);
+      if (s.computeB >= 0) {
+        finishCompute(s, s.computeB);
+      }
+      s.computeA = -1;
+      s.computeB = -1;
+      return;
+    }
+    switch (s.reconstruct) {
+      case DRAIN_RUN -> {
+        markParityAndWrittenUptodate(s);
+        s.reconstruct = ReconstructState.DRAIN_RESULT;
+      }
+      case PREXOR_DRAIN_RUN -> {
+        if (s.rmwDrained) {
+          markParityAndWrittenUptodate(s);
+          s.reconstruct = ReconstructState.PREXOR_DRAIN_RESULT;
+        } else {
+          drainAndReconstructRmw(s); // old data is out of P/Q: now copy the new data in
+        }
+      }
+      case IDLE, DRAIN_RESULT, PREXOR_DRAIN_RESULT -> {}
+    }
+  }
+
+  private void finishCompute(Stripe s, int target) {
+    Dev d = s.devs[target];
+    d.clear(LOCKED | WANTCOMPUTE);
+    d.set(UPTODATE);
+  }
+
+  private void markParityAndWrittenUptodate(Stripe s) {
+    for (Dev d : s.devs) {
+      if (d.index == s.pdIdx || d.index == s.qdIdx || d.has(WRITTEN)) {
+        d.set(UPTODATE);
+      }
+    }
+  }
+
+  // ---- analysis
+  // --------------------------------------------------------------------------------------
+
+  private void analyse(Stripe s) {
+    failed = 0;
+    for (int i = disks - 1; i >= 0; i--) {
+      boolean ok = engine.memberInSync(i) && !s.devs[i].has(READ_ERROR);
+      insync[i] = ok;
+      if (!ok) {
+        if (failed < 2) {
+          failedNum[failed] = i;
+        }
+        failed++;
+      }
+    }
+  }
+
+  /** md step 2: too many failures for this stripe — every pending request fails. */
+  private void failRequests(Stripe s) {
+    IOException error =
+        new IOException(
+            engine.name
+                + ": "
+                + failed
+                + " members failed at member sector "
+                + s.sector
+                + "; RAID-"
+                + engine.geometry.level()
+                + " survives "
+                + maxDegraded);
+    for (Dev d : s.devs) {
+      d.toread = completeAll(d.toread, error);
+      if (!d.has(LOCKED)) {
+        d.towrite = completeAll(d.towrite, error);
+        d.written = completeAll(d.written, error);
+        d.clear(WRITTEN | OVERWRITE);
+      }
+    }
+  }
+
+  private @Nullable Bio completeAll(@Nullable Bio list, @Nullable Throwable error) {
+    while (list != null) {
+      Bio next = list.next;
+      engine.pieceDone(list, error);
+      list = next;
+    }
+    return null;
+  }
+
+  // ---- writes: results, completion
+  // -----------------------------------------------------------------
+
+  /** md step 3: parity is computed, write every locked block that is P, Q or new data. */
+  private void issueParityWrites(Stripe s) {
+    boolean fua = false;
+    for (Dev d : s.devs) {
+      fua |= d.has(WRITTEN) && d.has(WANTFUA);
+    }
+    for (Dev d : s.devs) {
+      if (d.has(LOCKED) && (d.index == s.pdIdx || d.index == s.qdIdx || d.has(WRITTEN))) {
+        d.set(WANTWRITE);
+        if (fua) {
+          d.set(WANTFUA);
+        }
+      }
+    }
+    s.reconstruct = ReconstructState.IDLE;
+    s.prereadActive = false;
+  }
+
+  /** md step 4: new data and parity are on the members — complete the writers. */
+  private void completeWrites(Stripe s) {
+    if (s.reconstruct != ReconstructState.IDLE) {
+      return;
+    }
+    if (locked(s, s.pdIdx) || (raid6 && locked(s, s.qdIdx))) {
+      return;
+    }
+    for (Dev d : s.devs) {
+      if (d.written != null && !d.has(LOCKED) && !d.has(WANTWRITE)) {
+        d.written = completeAll(d.written, null);
+        d.clear(WRITTEN | WANTFUA);
+      }
+    }
+  }
+
+  private boolean locked(Stripe s, int i) {
+    Dev d = s.devs[i];
+    return insync[i] && (d.has(LOCKED) || d.has(WANTWRITE));
+  }
+
+  // ---- reads
+  // ---------------------------------------------------------------------------------------
+
+  /** BIOFILL: copy up-to-date blocks into their readers' buffers. */
+  private void fillReaders(Stripe s) {
+    for (Dev d : s.devs) {
+      if (d.toread != null && d.has(UPTODATE) && !d.has(WANTCOMPUTE)) {
+        for (Bio b = d.toread; b != null; ) {
+          Bio next = b.next;
+          MemorySegment.copy(d.page, b.blockOffset, b.io.buffer, b.bufferOffset, b.length);
+          engine.pieceDone(b, null);
+          b = next;
+        }
+        d.toread = null;
+      }
+    }
+  }
+
+  /** Fill (md's fetch_block): read or compute the blocks readers and partial writers need. */
+  private void fetch(Stripe s) {
+    boolean failedNeeded = false;
+    for (int f = 0; f < Math.min(failed, 2); f++) {
+      Dev d = s.devs[failedNum[f]];
+      if (!d.has(UPTODATE) && (d.toread != null || (d.towrite != null && !d.has(OVERWRITE)))) {
+        failedNeeded = true;
+      }
+    }
+    boolean writing = anyTowrite(s);
+    if (writing && failed > 0) {
+      failedNeeded |= failedNeededForWrite(s);
+    }
+    for (Dev d : s.devs) {
+      if (d.has(UPTODATE) || d.has(LOCKED) || d.has(WANTCOMPUTE)) {
+        continue;
+      }
+      boolean need = d.toread != null || (d.towrite != null && !d.has(OVERWRITE));
+      if (failedNeeded && insync[d.index]) {
+        need = true; // everything else is needed to rebuild what the failed member held
+      }
+      if (!need) {
+        continue;
+      }
+      if (insync[d.index]) {
+        d.set(WANTREAD | LOCKED);
+      }
+    }
+    if (failed > 0) {
+      computeMissing(s);
+    }
+  }
+
+  /**
+   * With failed members, writes run as reconstruct-writes; a failed data block that is not fully
+   * overwritten must then be rebuilt first (its old contents go into the new parity).
+   */
+  private boolean failedNeededForWrite(Stripe s) {
+    for (int f = 0; f < Math.min(failed, 2); f++) {
+      int i = failedNum[f];
+      Dev d = s.devs[i];
+      if (i != s.pdIdx && i != s.qdIdx && !d.has(OVERWRITE) && !d.has(UPTODATE)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean anyTowrite(Stripe s) {
+    for (Dev d : s.devs) {
+      if (d.towrite != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Computes failed blocks someone needs, once every other block is up to date (md 5.4). */
+  private void computeMissing(Stripe s) {
+    boolean wantedAny = false;
+    boolean forWrite = anyTowrite(s) && failedNeededForWrite(s);
+    for (int f = 0; f < Math.min(failed, 2); f++) {
+      Dev d = s.devs[failedNum[f]];
+      boolean data = d.index != s.pdIdx && d.index != s.qdIdx;
+      if (!d.has(UPTODATE)
+          && !d.has(LOCKED)
+          && (d.toread != null
+              || (d.towrite != null && !d.has(OVERWRITE))
+              || d.has(READ_ERROR)
+              || (forWrite && data))) {
+        wantedAny = true;
+      }
+    }
+    if (!wantedAny) {
+      return;
+    }
+    int a = -1;
+    int b = -1;
+    int missing = 0;
+    for (Dev d : s.devs) {
+      if (!d.has(UPTODATE)) {
+        if (d.has(LOCKED) || insync[d.index]) {
+          return; // a read is still coming (or must come): compute when everything is in
+        }
+        missing++;
+        if (a < 0) {
+          a = d.index;
+        } else {
+          b = d.index;
+        }
+      }
+    }
+    if (missing == 1 || (missing == 2 && raid6)) {
+      startCompute(s, a, b);
+    }
+  }
+
+  // ---- compute (md 6.4) ------------------------------------------------------------------------
+
+  private void startCompute(Stripe s, int a, int b) {
+    if (b >= 0 && b < a) {
+      int t = a;
+      a = b;
+      b = t;
+    }
+    s.computeA = a;
+    s.computeB = b;
+    s.devs[a].set(LOCKED | WANTCOMPUTE);
+    s.devs[a].clear(UPTODATE);
+    if (b >= 0) {
+      s.devs[b].set(LOCKED | WANTCOMPUTE);
+      s.devs[b].clear(UPTODATE);
+    }
+    Operation op = s.opA;
+    if (!raid6) {
+      op.xor(s.devs[a].page, xorAllBut(s, a, -1), XorMode.OVERWRITE);
+      startChain(s, op, null);
+      return;
+    }
+    int p = s.pdIdx;
+    int q = s.qdIdx;
+    MemorySegment pPage = s.devs[p].page;
+    MemorySegment qPage = s.devs[q].page;
+    if (b < 0) {
+      if (a == q) {
+        syndrome(s, s.sourcesA);
+        op.pq(s.sourcesA, null, qPage);
+      } else {
+        // Data or P: the XOR of everything except the target and Q.
+        op.xor(s.devs[a].page, xorAllBut(s, a, q), XorMode.OVERWRITE);
+      }
+      startChain(s, op, null);
+      return;
+    }
+    boolean aIsData = a != p && a != q;
+    boolean bIsData = b != p && b != q;
+    if (!aIsData && !bIsData) { // P and Q
+      syndrome(s, s.sourcesA);
+      op.pq(s.sourcesA, pPage, qPage);
+      startChain(s, op, null);
+    } else if (aIsData && bIsData) {
+      syndrome(s, s.sourcesA);
+      int slotA = slot(s, a);
+      int slotB = slot(s, b);
+      op.recoverTwoData(s.sourcesA, Math.min(slotA, slotB), Math.max(slotA, slotB), pPage, qPage);
+      startChain(s, op, null);
+    } else {
+      int data = aIsData ? a : b;
+      int parity = aIsData ? b : a;
+      syndrome(s, s.sourcesA);
+      if (parity == p) {
+        op.recoverDataP(s.sourcesA, slot(s, data), pPage, qPage);
+      } else {
+        op.recoverDataQ(s.sourcesA, slot(s, data), pPage, qPage);
+      }
+      startChain(s, op, null);
+    }
+  }
+
+  /**
+   * XOR sources: every block except {@code skipA} and {@code skipB}, in an array of that length.
+   */
+  private static MemorySegment[] xorAllBut(Stripe s, int skipA, int skipB) {
+    int n = 0;
+    for (Dev d : s.devs) {
+      if (d.index != skipA && d.index != skipB) {
+        n++;
+      }
+    }
+    MemorySegment[] sources = s.sources(n);
+    int k = 0;
+    for (Dev d : s.devs) {
+      if (d.index != skipA && d.index != skipB) {
+        sources[k++] = d.page;
+      }
+    }
+    return sources;
+  }
+
+  /**
+   * Fills {@code sources} with the data blocks in syndrome-slot order (DDF: P and Q positions stay
+   * null = zero); lost blocks are included, as the destinations of a recovery.
+   */
+  private void syndrome(Stripe s, MemorySegment[] sources) {
+    java.util.Arrays.fill(sources, null);
+    for (Dev d : s.devs) {
+      if (d.index != s.pdIdx && d.index != s.qdIdx) {
+        sources[slot(s, d.index)] = d.page;
+      }
+    }
+  }
+
+  private int slot(Stripe s, int member) {
+    return engine.map.slot(s.sector / engine.geometry.chunkSectors(), member);
+  }
+
+  // ---- dirtying: rmw vs rcw (md 5.5)
+  // -------------------------------------------------------------
+
+  private void dirty(Stripe s) {
+    if (!anyTowrite(s)) {
+      return;
+    }
+    int rmw = 0;
+    int rcw = 0;
+    boolean forceRcw = failed > 0 || engine.rmwDisabled;
+    for (Dev d : s.devs) {
+      int i = d.index;
+      boolean parity = i == s.pdIdx || i == s.qdIdx;
+      boolean have = d.has(UPTODATE) || d.has(WANTCOMPUTE);
+      boolean busy = d.has(LOCKED);
+      int cost = insync[i] ? 1 : 2 * disks;
+      if ((d.towrite != null || parity) && !busy && !have) {
+        rmw += cost;
+      }
+      if (!d.has(OVERWRITE) && !parity && !busy && !have) {
+        rcw += cost;
+      }
+    }
+    if (forceRcw) {
+      rmw = Integer.MAX_VALUE / 2;
+    }
+    if (rmw < rcw && rmw > 0) {
+      requestPrereads(s, true);
+    } else if (rcw > 0) {
+      requestPrereads(s, false);
+    }
+    boolean anyLocked = false;
+    for (Dev d : s.devs) {
+      anyLocked |= d.has(LOCKED) || d.has(WANTREAD);
+    }
+    if (!anyLocked && (rcw == 0 || rmw == 0)) {
+      if (rcw == 0) {
+        startRcw(s);
+      } else {
+        startRmw(s);
+      }
+    }
+  }
+
+  /** Reads what the chosen write mode needs — now if allowed, else the stripe waits (delayed). */
+  private void requestPrereads(Stripe s, boolean rmw) {
+    boolean wanted = false;
+    for (Dev d : s.devs) {
+      int i = d.index;
+      boolean parity = i == s.pdIdx || i == s.qdIdx;
+      if (d.has(UPTODATE) || d.has(LOCKED) || d.has(WANTCOMPUTE) || !insync[i]) {
+        continue;
+      }
+      boolean need = rmw ? (d.towrite != null || parity) : (!d.has(OVERWRITE) && !parity);
+      if (need) {
+        if (s.prereadActive) {
+          d.set(WANTREAD | LOCKED);
+        } else {
+          wanted = true;
+        }
+      }
+    }
+    if (wanted) {
+      lane.delay(s);
+    }
+  }
+
+  /** Reconstruct-write: copy the new data in, compute parity from all data (md 6.1 RCW). */
+  private void startRcw(Stripe s) {
+    for (Dev d : s.devs) {
+      if (d.towrite != null) {
+        drain(d);
+      }
+    }
+    lockParity(s);
+    Operation op = s.opA;
+    if (raid6) {
+      syndrome(s, s.sourcesA);
+      op.pq(s.sourcesA, s.devs[s.pdIdx].page, s.devs[s.qdIdx].page);
+    } else {
+      op.xor(s.devs[s.pdIdx].page, xorAllBut(s, s.pdIdx, -1), XorMode.OVERWRITE);
+    }
+    s.reconstruct = ReconstructState.DRAIN_RUN;
+    startChain(s, op, null);
+  }
+
+  /** Read-modify-write, first step: take the old data out of P (and Q). */
+  private void startRmw(Stripe s) {
+    lockParity(s);
+    s.rmwDrained = false;
+    for (Dev d : s.devs) {
+      if (d.towrite != null) {
+        d.set(LOCKED | PREXOR);
+      }
+    }
+    MemorySegment p = s.devs[s.pdIdx].page;
+    Operation op = s.opA;
+    if (raid6) {
+      java.util.Arrays.fill(s.sourcesA, null);
+      for (Dev d : s.devs) {
+        if (d.towrite != null) {
+          s.sourcesA[slot(s, d.index)] = d.page;
+        }
+      }
+      op.pqXor(s.sourcesA, p, s.devs[s.qdIdx].page);
+    } else {
+      op.xor(p, blocksWith(s, false), XorMode.ACCUMULATE);
+    }
+    s.reconstruct = ReconstructState.PREXOR_DRAIN_RUN;
+    startChain(s, op, null);
+  }
+
+  /** Read-modify-write, second step: copy the new data in and add it to P (and Q). */
+  private void drainAndReconstructRmw(Stripe s) {
+    for (Dev d : s.devs) {
+      if (d.has(PREXOR)) { // only the blocks whose old data left parity; later writes wait
+        d.clear(PREXOR);
+        drain(d);
+      }
+    }
+    s.rmwDrained = true;
+    MemorySegment p = s.devs[s.pdIdx].page;
+    Operation op = s.opB;
+    if (raid6) {
+      java.util.Arrays.fill(s.sourcesB, null);
+      for (Dev d : s.devs) {
+        if (d.has(WRITTEN)) {
+          s.sourcesB[slot(s, d.index)] = d.page;
+        }
+      }
+      op.pqXor(s.sourcesB, p, s.devs[s.qdIdx].page);
+    } else {
+      op.xor(p, blocksWith(s, true), XorMode.ACCUMULATE);
+    }
+    startChain(s, op, null);
+  }
+
+  /** The buffers of the blocks being written: queued writes, or (after the drain) written. */
+  private static MemorySegment[] blocksWith(Stripe s, boolean written) {
+    int n = 0;
+    for (Dev d : s.devs) {
+      if (written ? d.has(WRITTEN) : d.towrite != null) {
+        n++;
+      }
+    }
+    MemorySegment[] sources = s.sources(n);
+    int k = 0;
+    for (Dev d : s.devs) {
+      if (written ? d.has(WRITTEN) : d.towrite != null) {
+        sources[k++] = d.page;
+      }
+    }
+    return sources;
+  }
+
+  private void lockParity(Stripe s) {
+    s.devs[s.pdIdx].set(LOCKED);
+    s.devs[s.pdIdx].clear(UPTODATE);
+    if (raid6) {
+      s.devs[s.qdIdx].set(LOCKED);
+      s.devs[s.qdIdx].clear(UPTODATE);
+    }
+  }
+
+  /**
+   * BIODRAIN: the block's queued writes go into its buffer (or, for one aligned write of the whole
+   * block, the writer's memory becomes the buffer: md's skip_copy) and move to the written list.
+   */
+  private void drain(Dev d) {
+    Bio list = d.towrite;
+    d.towrite = null;
+    boolean fua = false;
+    if (list != null
+        && list.next == null
+        && list.blockOffset == 0
+        && list.length == StripeEngine.BLOCK
+        && engine.skipCopy
+        && (list.io.buffer.address() + list.bufferOffset) % 32 == 0
+        && list.io.buffer.isNative()) {
+      d.page = list.io.buffer.asSlice(list.bufferOffset, StripeEngine.BLOCK);
+      d.set(SKIP_COPY);
+      fua = list.io.fua;
+    } else {
+      for (Bio b = list; b != null; b = b.next) {
+        MemorySegment.copy(b.io.buffer, b.bufferOffset, d.page, b.blockOffset, b.length);
+        fua |= b.io.fua;
+      }
+    }
+    d.written = list;
+    d.set(WRITTEN | LOCKED);
+    d.clear(UPTODATE | OVERWRITE);
+    if (fua) {
+      d.set(WANTFUA);
+    }
+  }
+
+  // ---- operation chains ----------------------------------------------------------------------
+
+  private void startChain(Stripe s, Operation first, @Nullable Operation second) {
+    s.chain[0] = first;
+    s.chainLength = 1;
+    if (second != null) {
+      second.after(first);
+      s.chain[1] = second;
+      s.chainLength = 2;
+    }
+    Operation last = s.chain[s.chainLength - 1];
+    last.then(s.opsCallback);
+    s.chainNext = 0;
+    submitChain(s);
+  }
+
+  private void submitChain(Stripe s) {
+    while (s.chainNext < s.chainLength) {
+      SubmitStatus status = engine.ops.submit(s.chain[s.chainNext]);
+      if (status != SubmitStatus.ACCEPTED) {
+        lane.retryLater(s);
+        return;
+      }
+      s.chainNext++;
+    }
+    s.opsRunning = true;
+  }
+
+  // ---- read-error repair (md 7.2) --------------------------------------------------------------
+
+  private void repairReadErrors(Stripe s) {
+    for (Dev d : s.devs) {
+      if (!d.has(READ_ERROR) || d.has(LOCKED) || !d.has(UPTODATE)) {
+        continue;
+      }
+      if (!engine.memberInSync(d.index) || engine.readOnly) {
+        d.clear(READ_ERROR | REWRITE);
+        continue;
+      }
+      if (!d.has(REWRITE)) {
+        d.set(WANTWRITE | LOCKED | REWRITE); // write the rebuilt block back
+      } else {
+        d.set(WANTREAD | LOCKED); // then read it back to be sure
+        d.clear(UPTODATE);
+      }
+    }
+  }
+
+  // ---- member I/O ------------------------------------------------------------------------------
+
+  private void issueIo(Stripe s) {
+    long offset = (engine.geometry.dataOffset() + s.sector) * 512;
+    boolean skipped = false;
+    for (Dev d : s.devs) {
+      if (d.has(WANTWRITE)) {
+        d.clear(WANTWRITE);
+        if (!engine.memberInSync(d.index)) {
+          d.clear(LOCKED); // md: a write to a missing or failed member is skipped
+          skipped = true;
+          continue;
+        }
+        d.ioWrite = true;
+        engine.member(d.index).write(d.page, offset, d.has(WANTFUA), d);
+      } else if (d.has(WANTREAD)) {
+        d.clear(WANTREAD);
+        if (!engine.memberInSync(d.index)) {
+          d.clear(LOCKED);
+          skipped = true;
+          continue;
+        }
+        d.ioWrite = false;
+        engine.member(d.index).read(d.page, offset, d);
+      }
+    }
+    if (skipped) {
+      lane.post(s); // no completion will come for what was skipped: look again
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The stripe cache and its state machine: md's raid456 engine. {@link io.jraid.stripe.StripeEngine}
+ * splits array requests into 4 KiB pieces and hands them to the {@code Lane} that owns their
+ * stripe; {@code StripeHandler.handle} makes one non-blocking pass over a stripe (completions →
+ * analysis → decisions → operations and member I/O); operations run through {@link
+ * io.jraid.ops.AsyncOps}, member I/O through {@link io.jraid.device.BlockDevice}; their completions
+ * post the stripe back to its lane.
+ *
+ * <p>Ownership instead of locks: a stripe's state is touched only by its lane's thread. Memory: one
+ * off-heap slab for every stripe buffer, pooled request and piece descriptors, no allocation per
+ * I/O. Facts: {@code shared/spec/stripe-engine.md}, {@code async-ops.md}, {@code flush-barrier.md};
+ * Linux {@code drivers/md/raid5.c} ({@code handle_stripe}, {@code analyse_stripe}, {@code
+ * fetch_block}, {@code handle_stripe_dirtying}, {@code schedule_reconstruction}, {@code
+ * raid5_end_read_request}).
+ */
+@NullMarked
+package io.jraid.stripe;
+
+import org.jspecify.annotations.NullMarked;
