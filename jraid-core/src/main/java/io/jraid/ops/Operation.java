@@ -106,6 +106,16 @@ public final class Operation {
     return this;
   }
 
+  /** dst = ⊕ srcs (async_xor's ZERO_DST), for callers that do not deal in parity types. */
+  public Operation xorZeroDst(MemorySegment dst, MemorySegment[] srcs) {
+    return xor(dst, srcs, XorMode.OVERWRITE);
+  }
+
+  /** dst ^= ⊕ srcs (async_xor's DROP_DST: dst is not listed among the sources). */
+  public Operation xorDropDst(MemorySegment dst, MemorySegment[] srcs) {
+    return xor(dst, srcs, XorMode.ACCUMULATE);
+  }
+
   /**
    * dst = ⊕ srcs ({@link XorMode#OVERWRITE}, async_xor's ZERO_DST) or dst ^= ⊕ srcs ({@link
    * XorMode#ACCUMULATE}, DROP_DST: dst is not listed among the sources).

@@ -4,7 +4,6 @@ import static io.jraid.stripe.DevFlags.*;
 
 import io.jraid.ops.Operation;
 import io.jraid.ops.SubmitStatus;
-import io.jraid.parity.XorMode;
 import io.jraid.stripe.Stripe.Dev;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -451,7 +450,7 @@ final class StripeHandler {
     }
     Operation op = s.opA;
     if (!raid6) {
-      op.xor(s.devs[a].page, xorAllBut(s, a, -1), XorMode.OVERWRITE);
+      op.xorZeroDst(s.devs[a].page, xorAllBut(s, a, -1));
       startChain(s, op, null);
       return;
     }
@@ -465,7 +464,7 @@ final class StripeHandler {
         op.pq(s.sourcesA, null, qPage);
       } else {
         // Data or P: the XOR of everything except the target and Q.
-        op.xor(s.devs[a].page, xorAllBut(s, a, q), XorMode.OVERWRITE);
+        op.xorZeroDst(s.devs[a].page, xorAllBut(s, a, q));
       }
       startChain(s, op, null);
       return;
@@ -612,7 +611,7 @@ final class StripeHandler {
       syndrome(s, s.sourcesA);
       op.pq(s.sourcesA, s.devs[s.pdIdx].page, s.devs[s.qdIdx].page);
     } else {
-      op.xor(s.devs[s.pdIdx].page, xorAllBut(s, s.pdIdx, -1), XorMode.OVERWRITE);
+      op.xorZeroDst(s.devs[s.pdIdx].page, xorAllBut(s, s.pdIdx, -1));
     }
     s.reconstruct = ReconstructState.DRAIN_RUN;
     startChain(s, op, null);
@@ -638,7 +637,7 @@ final class StripeHandler {
       }
       op.pqXor(s.sourcesA, p, s.devs[s.qdIdx].page);
     } else {
-      op.xor(p, blocksWith(s, false), XorMode.ACCUMULATE);
+      op.xorDropDst(p, blocksWith(s, false));
     }
     s.reconstruct = ReconstructState.PREXOR_DRAIN_RUN;
     startChain(s, op, null);
@@ -664,7 +663,7 @@ final class StripeHandler {
       }
       op.pqXor(s.sourcesB, p, s.devs[s.qdIdx].page);
     } else {
-      op.xor(p, blocksWith(s, true), XorMode.ACCUMULATE);
+      op.xorDropDst(p, blocksWith(s, true));
     }
     startChain(s, op, null);
   }
@@ -786,6 +785,10 @@ final class StripeHandler {
         d.clear(WANTWRITE);
         if (!engine.memberInSync(d.index)) {
           d.clear(LOCKED); // md: a write to a missing or failed member is skipped
+          if (d.has(SKIP_COPY)) { // the writer's page goes back with its request: rebuild later
+            d.page = d.own;
+            d.clear(SKIP_COPY | UPTODATE);
+          }
           skipped = true;
           continue;
         }

@@ -1,0 +1,193 @@
+package io.jraid.bench;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.device.IoCompletion;
+import io.jraid.device.MemoryDevice;
+import io.jraid.layout.Algorithm;
+import io.jraid.layout.ArrayGeometry;
+import io.jraid.stripe.StripeEngine;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The stripe engine over {@link MemoryDevice} members (no device cost: what is measured is the
+ * engine — splitting, the stripe state machine, parity, copies), with its baselines in the same
+ * run: a memory copy of the same bytes ({@link #copyBaseline}) and 4 KiB writes straight to one
+ * member device at the same queue depth ({@link #memberRandomWrite4k}).
+ *
+ * <p>RAID-5 with 5 members and RAID-6 with 6 (4 data members each), 64 KiB chunks, 64 MiB members.
+ * Sequential I/O moves 1 MiB per request (4 full rows); random writes keep 32 requests in flight.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class ArrayBenchmark {
+
+  private static final int SEQ_BYTES = 1 << 20;
+  private static final int DEPTH = 32;
+  private static final long MEMBER_BYTES = 64L << 20;
+
+  @Param({"5", "6"})
+  public int level;
+
+  private Arena arena;
+  private MemoryDevice[] members;
+  private StripeEngine engine;
+  private StripeEngine degraded;
+  private MemorySegment buffer;
+  private MemorySegment copyTarget;
+  private MemoryDevice single;
+  private long position;
+  private long readPosition;
+  private final SplittableRandom random = new SplittableRandom(42);
+  private final Semaphore inFlight = new Semaphore(DEPTH);
+  private final IoCompletion release =
+      error -> {
+        if (error != null) {
+          throw new IllegalStateException(error);
+        }
+        inFlight.release();
+      };
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    int disks = level == 6 ? 6 : 5;
+    ArrayGeometry g =
+        new ArrayGeometry(
+            level, Algorithm.LEFT_SYMMETRIC, 128, disks, MEMBER_BYTES / 512 - 2048, 2048);
+    members = new MemoryDevice[disks];
+    for (int i = 0; i < disks; i++) {
+      members[i] = MemoryDevice.create("m" + i, MEMBER_BYTES);
+    }
+    engine = new StripeEngine("bench", g, members.clone(), StripeEngine.Options.defaults());
+    BlockDevice[] missingFirst = members.clone();
+    missingFirst[0] = null;
+    degraded =
+        new StripeEngine(
+            "bench-degraded", g, missingFirst, StripeEngine.Options.defaults().asReadOnly());
+    arena = Arena.ofShared();
+    buffer = arena.allocate(SEQ_BYTES + (long) DEPTH * 4096, 4096);
+    for (long i = 0; i < buffer.byteSize(); i += 8) {
+      buffer.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
+    }
+    copyTarget = arena.allocate(SEQ_BYTES, 4096);
+    single = MemoryDevice.create("single", MEMBER_BYTES);
+    // Fill the array once so that reads read written data.
+    for (long off = 0; off + SEQ_BYTES <= engine.size(); off += SEQ_BYTES) {
+      syncWrite(buffer.asSlice(0, SEQ_BYTES), off);
+    }
+  }
+
+  private void syncWrite(MemorySegment src, long offset) throws InterruptedException {
+    inFlight.acquire();
+    engine.write(src, offset, false, release);
+    inFlight.acquire();
+    inFlight.release();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    engine.close();
+    degraded.close();
+    for (MemoryDevice m : members) {
+      m.close();
+    }
+    single.close();
+    arena.close();
+  }
+
+  /** Baseline: one pass over the same bytes. */
+  @Benchmark
+  public void copyBaseline() {
+    MemorySegment.copy(buffer, 0, copyTarget, 0, SEQ_BYTES);
+  }
+
+  /** Sequential 1 MiB writes (full rows: parity from the writer's buffers, no reads). */
+  @Benchmark
+  public void sequentialWrite() throws InterruptedException {
+    if (position + SEQ_BYTES > engine.size()) {
+      position = 0;
+    }
+    syncWrite(buffer.asSlice(0, SEQ_BYTES), position);
+    position += SEQ_BYTES;
+  }
+
+  /** Sequential 1 MiB reads. */
+  @Benchmark
+  public void sequentialRead() throws InterruptedException {
+    read(engine);
+  }
+
+  /** Sequential 1 MiB reads with the first member missing (its blocks rebuilt from parity). */
+  @Benchmark
+  public void degradedRead() throws InterruptedException {
+    read(degraded);
+  }
+
+  private void read(StripeEngine e) throws InterruptedException {
+    if (readPosition + SEQ_BYTES > e.size()) {
+      readPosition = 0;
+    }
+    inFlight.acquire();
+    e.read(copyTarget, readPosition, release);
+    inFlight.acquire();
+    inFlight.release();
+    readPosition += SEQ_BYTES;
+  }
+
+  /** Random 4 KiB writes, 32 in flight (read-modify-write: 2 reads, 2 writes each on RAID-5). */
+  @Benchmark
+  @OperationsPerInvocation(DEPTH)
+  public void randomWrite4k() throws InterruptedException {
+    writes(engine, engine.size());
+  }
+
+  /** Baseline: random 4 KiB writes straight to one member device, 32 in flight. */
+  @Benchmark
+  @OperationsPerInvocation(DEPTH)
+  public void memberRandomWrite4k() throws InterruptedException {
+    for (int i = 0; i < DEPTH; i++) {
+      inFlight.acquire();
+      single.write(
+          buffer.asSlice(SEQ_BYTES + i * 4096L, 4096),
+          random.nextLong(MEMBER_BYTES / 4096) * 4096,
+          false,
+          release);
+    }
+    inFlight.acquire(DEPTH);
+    inFlight.release(DEPTH);
+  }
+
+  private void writes(StripeEngine e, long size) throws InterruptedException {
+    for (int i = 0; i < DEPTH; i++) {
+      inFlight.acquire();
+      e.write(
+          buffer.asSlice(SEQ_BYTES + i * 4096L, 4096),
+          random.nextLong(size / 4096) * 4096,
+          false,
+          release);
+    }
+    inFlight.acquire(DEPTH);
+    inFlight.release(DEPTH);
+  }
+}
