@@ -23,6 +23,12 @@ final class Lane implements Runnable {
 
   private static final System.Logger LOG = System.getLogger(Lane.class.getName());
 
+  /** Passes one stripe may get in a row while its completions keep arriving at once. */
+  private static final int MAX_PASSES_AT_ONCE = 16;
+
+  /** Empty polls before the lane parks: a wake-up costs more than a short spin. */
+  private static final int SPINS = 2000;
+
   final StripeEngine engine;
   final int index;
   final StripeHandler handler;
@@ -47,11 +53,16 @@ final class Lane implements Runnable {
 
   private int passesSinceDelayed;
 
+  private int idleSpins;
+
   /** Stripes whose operation chain met a full channel: resubmitted when the lane is idle. */
   private final java.util.ArrayDeque<Stripe> retry;
 
   private final Thread thread;
   private volatile boolean stopping;
+
+  /** Set while the lane is (about to be) parked: only then do posters pay for an unpark. */
+  private volatile boolean sleeping;
 
   Lane(StripeEngine engine, int index, int stripeCount, MemorySegment slab, int bioCapacity) {
     this.engine = engine;
@@ -89,13 +100,19 @@ final class Lane implements Runnable {
     if (!incoming.offer(bio)) {
       throw new IllegalStateException("lane " + index + " piece queue overflow");
     }
-    LockSupport.unpark(thread);
+    wake();
   }
 
   /** Queues a stripe for handling (any thread; at most once until the lane takes it). */
   void post(Stripe stripe) {
     if (stripe.queued.compareAndSet(false, true)) {
       ready.offer(stripe);
+      wake();
+    }
+  }
+
+  private void wake() {
+    if (sleeping && !Thread.currentThread().equals(thread)) {
       LockSupport.unpark(thread);
     }
   }
@@ -144,24 +161,42 @@ final class Lane implements Runnable {
           activateDelayed(); // don't let a stream of full-stripe writes starve partial ones
         }
       }
-      if (!worked) {
-        if (!retry.isEmpty()) {
-          while (!retry.isEmpty()) {
-            post(retry.poll());
-          }
-          LockSupport.parkNanos(this, TimeUnit.MICROSECONDS.toNanos(50));
-        } else if (delayedHead != null) {
-          activateDelayed();
-        } else {
-          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(50));
+      if (worked) {
+        idleSpins = 0;
+        continue;
+      }
+      if (delayedHead != null) {
+        activateDelayed(); // nothing else to do: partial writes may pre-read now (md)
+        continue;
+      }
+      if (!retry.isEmpty()) {
+        while (!retry.isEmpty()) {
+          post(retry.poll());
         }
+      }
+      if (++idleSpins < SPINS) {
+        Thread.onSpinWait();
+      } else {
+        idleSpins = 0;
+        sleeping = true;
+        // Look once more after announcing the sleep: a poster that saw sleeping == false did
+        // not unpark, so its work must be visible here.
+        if (incoming.isEmpty() && ready.isEmpty() && tasks.isEmpty()) {
+          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(retry.isEmpty() ? 50 : 1));
+        }
+        sleeping = false;
       }
     }
   }
 
   private void handle(Stripe s) {
     try {
-      handler.handle(s);
+      // Completions that arrived during the pass (devices and operations that complete at once,
+      // on this thread) are taken right away rather than after a trip through the queue.
+      int passes = 0;
+      do {
+        handler.handle(s);
+      } while (++passes < MAX_PASSES_AT_ONCE && s.completionsPending());
     } catch (RuntimeException | Error e) {
       // A bug, not an I/O error (those are values): say so loudly, keep the lane alive.
       LOG.log(System.Logger.Level.ERROR, "lane " + index + ": handling " + s + " failed", e);

@@ -144,6 +144,19 @@ final class Stripe {
     }
   }
 
+  /** Whether an I/O or operation completion is waiting to be taken by a pass. */
+  boolean completionsPending() {
+    if (opsDone) {
+      return true;
+    }
+    for (Dev d : devs) {
+      if (d.ioDone) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A reusable source array of length {@code n} (the caller fills every entry). */
   MemorySegment[] sources(int n) {
     return sourcesByCount[n];

@@ -108,6 +108,7 @@ public final class StripeEngine implements AutoCloseable {
   private final Arena arena;
   private final ArrayBlockingQueue<ArrayIo> ioPool;
   private final ArrayBlockingQueue<Bio> bioPool;
+  private final ArrayBlockingQueue<BypassRead> bypassPool;
   private final AtomicLong inFlight = new AtomicLong();
   private final long size;
   private volatile boolean closed;
@@ -200,6 +201,10 @@ public final class StripeEngine implements AutoCloseable {
     this.bioPool = new ArrayBlockingQueue<>(bioCapacity);
     for (int i = 0; i < bioCapacity; i++) {
       bioPool.add(new Bio(placeholder));
+    }
+    this.bypassPool = new ArrayBlockingQueue<>(1024);
+    for (int i = 0; i < 1024; i++) {
+      bypassPool.add(new BypassRead(this));
     }
     for (Lane lane : lanes) {
       lane.start();
@@ -314,6 +319,54 @@ public final class StripeEngine implements AutoCloseable {
     io.done = done;
     io.pending.set(1); // the splitter's hold: no completion before every piece is queued
     inFlight.incrementAndGet();
+    if (kind == ArrayIo.Kind.READ
+        && failedCount.get() == 0
+        && (offset & 511) == 0
+        && (length & 511) == 0) {
+      bypass(io, offset, length);
+    } else {
+      splitIntoStripes(io, offset, 0, length);
+    }
+    io.pieceDone(null);
+  }
+
+  /** Sends each chunk's part of a sector-aligned read straight to its member. */
+  private void bypass(ArrayIo io, long offset, long length) {
+    long chunkBytes = geometry.chunkSectors() * 512L;
+    long position = offset;
+    long end = offset + length;
+    while (position < end) {
+      int len = (int) Math.min(chunkBytes - position % chunkBytes, end - position);
+      BypassRead read = bypassPool.poll();
+      if (read == null) {
+        splitIntoStripes(io, position, position - offset, len);
+      } else {
+        long arraySector = position >>> 9;
+        int member = map.member(map.stripe(arraySector), map.ddIdx(arraySector));
+        read.io = io;
+        read.arrayOffset = position;
+        read.bufferOffset = position - offset;
+        read.length = len;
+        io.pending.incrementAndGet();
+        member(member)
+            .read(
+                io.buffer.asSlice(position - offset, len),
+                (geometry.dataOffset() + map.memberSector(arraySector)) * 512,
+                read);
+      }
+      position += len;
+    }
+  }
+
+  void recycle(BypassRead read) {
+    bypassPool.add(read);
+  }
+
+  /**
+   * Queues pieces for {@code [offset, offset + length)} of the array (at {@code bufferOffset} in
+   * the request's buffer) on the lanes of their stripes.
+   */
+  void splitIntoStripes(ArrayIo io, long offset, long bufferOffset, long length) {
     long position = offset;
     long end = offset + length;
     while (position < end) {
@@ -328,13 +381,12 @@ public final class StripeEngine implements AutoCloseable {
       bio.member = map.member(stripe, map.ddIdx(arraySector));
       bio.blockOffset = inBlock;
       bio.length = len;
-      bio.bufferOffset = position - offset;
+      bio.bufferOffset = bufferOffset + (position - offset);
       bio.next = null;
       io.pending.incrementAndGet();
       lanes[(int) ((bio.stripeSector >>> 3) % lanes.length)].submit(bio);
       position += len;
     }
-    io.pieceDone(null);
   }
 
   private static <T> T take(ArrayBlockingQueue<T> pool) {
@@ -417,6 +469,9 @@ public final class StripeEngine implements AutoCloseable {
     }
     if (ioPool.remainingCapacity() != 0) {
       problems.append(ioPool.remainingCapacity()).append(" request descriptors not returned; ");
+    }
+    if (bypassPool.remainingCapacity() != 0) {
+      problems.append(bypassPool.remainingCapacity()).append(" bypass reads not returned; ");
     }
     if (bioPool.remainingCapacity() != 0) {
       problems.append(bioPool.remainingCapacity()).append(" piece descriptors not returned; ");
