@@ -4,10 +4,9 @@ import io.jraid.device.IoCompletion;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A read that lies within one chunk of a healthy array, sent straight to the member that holds it
- * (md's chunk-aligned read bypass): no stripe, no copy through the cache. If the member fails the
- * read, the range goes through the stripe cache instead, where the block is rebuilt and repaired.
- * Pooled.
+ * A read that lies within one chunk, sent straight to the working member that holds it (md's
+ * chunk-aligned read bypass): no stripe, no copy through the cache. If the member fails the read,
+ * the range goes through the stripe cache instead, where the block is rebuilt and repaired. Pooled.
  */
 final class BypassRead implements IoCompletion {
 

@@ -319,10 +319,7 @@ public final class StripeEngine implements AutoCloseable {
     io.done = done;
     io.pending.set(1); // the splitter's hold: no completion before every piece is queued
     inFlight.incrementAndGet();
-    if (kind == ArrayIo.Kind.READ
-        && failedCount.get() == 0
-        && (offset & 511) == 0
-        && (length & 511) == 0) {
+    if (kind == ArrayIo.Kind.READ && (offset & 511) == 0 && (length & 511) == 0) {
       bypass(io, offset, length);
     } else {
       splitIntoStripes(io, offset, 0, length);
@@ -330,19 +327,21 @@ public final class StripeEngine implements AutoCloseable {
     io.pieceDone(null);
   }
 
-  /** Sends each chunk's part of a sector-aligned read straight to its member. */
+  /** Sends each chunk's part of a sector-aligned read straight to its member, if it has one. */
   private void bypass(ArrayIo io, long offset, long length) {
     long chunkBytes = geometry.chunkSectors() * 512L;
     long position = offset;
     long end = offset + length;
     while (position < end) {
       int len = (int) Math.min(chunkBytes - position % chunkBytes, end - position);
-      BypassRead read = bypassPool.poll();
+      long arraySector = position >>> 9;
+      int member = map.member(map.stripe(arraySector), map.ddIdx(arraySector));
+      // Chunks on a lost member are rebuilt through the cache; the others are read directly
+      // (md bypasses only healthy arrays; on a degraded one the member's data is just as current).
+      BypassRead read = memberInSync(member) ? bypassPool.poll() : null;
       if (read == null) {
         splitIntoStripes(io, position, position - offset, len);
       } else {
-        long arraySector = position >>> 9;
-        int member = map.member(map.stripe(arraySector), map.ddIdx(arraySector));
         read.io = io;
         read.arrayOffset = position;
         read.bufferOffset = position - offset;
