@@ -202,7 +202,8 @@ final class Lane implements Runnable {
       LOG.log(System.Logger.Level.ERROR, "lane " + index + ": handling " + s + " failed", e);
       return;
     }
-    if (s.idle() && !s.delayed) {
+    if (s.idle()) {
+      undelay(s);
       release(s);
     }
   }
@@ -210,6 +211,14 @@ final class Lane implements Runnable {
   // ---- request pieces ----------------------------------------------------------------------
 
   private void attach(Bio bio) {
+    if (waitingHead != null && table.get(bio.stripeSector) == null) {
+      park(bio); // earlier pieces wait for a free stripe: don't overtake them
+      return;
+    }
+    attachNow(bio);
+  }
+
+  private void attachNow(Bio bio) {
     Stripe s = table.get(bio.stripeSector);
     if (s == null) {
       s = takeFree();
@@ -235,15 +244,22 @@ final class Lane implements Runnable {
     waitingTail = bio;
   }
 
+  /**
+   * Attaches waiting pieces in arrival order until one still finds no stripe: the rest keep waiting
+   * behind it, so a later piece never overtakes an earlier one for the same block.
+   */
   private void retryWaiting() {
-    Bio bio = waitingHead;
-    waitingHead = null;
-    waitingTail = null;
-    while (bio != null) {
-      Bio next = bio.next;
+    while (waitingHead != null) {
+      Bio bio = waitingHead;
+      if (table.get(bio.stripeSector) == null && inactiveHead == null) {
+        return;
+      }
+      waitingHead = bio.next;
+      if (waitingHead == null) {
+        waitingTail = null;
+      }
       bio.next = null;
-      attach(bio);
-      bio = next;
+      attachNow(bio);
     }
   }
 
@@ -326,9 +342,31 @@ final class Lane implements Runnable {
   void delay(Stripe s) {
     if (!s.delayed) {
       s.delayed = true;
-      s.next = delayedHead;
+      s.delayPrev = null;
+      s.delayNext = delayedHead;
+      if (delayedHead != null) {
+        delayedHead.delayPrev = s;
+      }
       delayedHead = s;
     }
+  }
+
+  /** Takes {@code s} off the delayed list (it started its write, or has nothing left to do). */
+  void undelay(Stripe s) {
+    if (!s.delayed) {
+      return;
+    }
+    s.delayed = false;
+    if (s.delayPrev == null) {
+      delayedHead = s.delayNext;
+    } else {
+      s.delayPrev.delayNext = s.delayNext;
+    }
+    if (s.delayNext != null) {
+      s.delayNext.delayPrev = s.delayPrev;
+    }
+    s.delayPrev = null;
+    s.delayNext = null;
   }
 
   /** md's activate_delayed: every parked stripe may now pre-read. */
@@ -337,8 +375,9 @@ final class Lane implements Runnable {
     delayedHead = null;
     passesSinceDelayed = 0;
     while (s != null) {
-      Stripe next = s.next;
-      s.next = null;
+      Stripe next = s.delayNext;
+      s.delayNext = null;
+      s.delayPrev = null;
       s.delayed = false;
       s.prereadActive = true;
       post(s);

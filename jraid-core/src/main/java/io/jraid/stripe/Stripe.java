@@ -103,10 +103,15 @@ final class Stripe {
   final java.util.concurrent.atomic.AtomicBoolean queued =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Intrusive links of the lane's inactive (LRU) and delayed lists. */
+  /** Intrusive links of the lane's inactive (LRU) list. */
   @Nullable Stripe prev;
 
   @Nullable Stripe next;
+
+  /** Intrusive links of the lane's delayed list. */
+  @Nullable Stripe delayPrev;
+
+  @Nullable Stripe delayNext;
 
   /** Sources of the parity operations, in syndrome-slot order; one array per chain step. */
   final MemorySegment[] sourcesA;

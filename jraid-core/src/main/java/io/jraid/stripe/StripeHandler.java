@@ -600,6 +600,7 @@ final class StripeHandler {
 
   /** Reconstruct-write: copy the new data in, compute parity from all data (md 6.1 RCW). */
   private void startRcw(Stripe s) {
+    lane.undelay(s);
     for (Dev d : s.devs) {
       if (d.towrite != null) {
         drain(d);
@@ -619,6 +620,7 @@ final class StripeHandler {
 
   /** Read-modify-write, first step: take the old data out of P (and Q). */
   private void startRmw(Stripe s) {
+    lane.undelay(s);
     lockParity(s);
     s.rmwDrained = false;
     for (Dev d : s.devs) {
