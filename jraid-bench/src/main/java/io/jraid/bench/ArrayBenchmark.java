@@ -45,6 +45,7 @@ public class ArrayBenchmark {
 
   private static final int SEQ_BYTES = 1 << 20;
   private static final int DEPTH = 32;
+  private static final int SEQ_DEPTH = 4;
   private static final long MEMBER_BYTES = 64L << 20;
 
   @Param({"5", "6"})
@@ -55,6 +56,7 @@ public class ArrayBenchmark {
   private StripeEngine engine;
   private StripeEngine degraded;
   private MemorySegment buffer;
+  private MemorySegment[] seqBuffers;
   private MemorySegment copyTarget;
   private MemoryDevice single;
   private long position;
@@ -92,6 +94,11 @@ public class ArrayBenchmark {
       buffer.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
     }
     copyTarget = arena.allocate(SEQ_BYTES, 4096);
+    seqBuffers = new MemorySegment[SEQ_DEPTH];
+    for (int i = 0; i < SEQ_DEPTH; i++) {
+      seqBuffers[i] = arena.allocate(SEQ_BYTES, 4096);
+      MemorySegment.copy(buffer, 0, seqBuffers[i], 0, SEQ_BYTES);
+    }
     single = MemoryDevice.create("single", MEMBER_BYTES);
     // Fill the array once so that reads read written data.
     for (long off = 0; off + SEQ_BYTES <= engine.size(); off += SEQ_BYTES) {
@@ -130,14 +137,23 @@ public class ArrayBenchmark {
     copyPosition += SEQ_BYTES;
   }
 
-  /** Sequential 1 MiB writes (full rows: parity from the writer's buffers, no reads). */
+  /**
+   * Sequential 1 MiB writes, {@value #SEQ_DEPTH} in flight as a file system's write-back keeps them
+   * (full rows: parity from the writer's buffers, no reads).
+   */
   @Benchmark
+  @OperationsPerInvocation(SEQ_DEPTH)
   public void sequentialWrite() throws InterruptedException {
-    if (position + SEQ_BYTES > engine.size()) {
-      position = 0;
+    for (int i = 0; i < SEQ_DEPTH; i++) {
+      if (position + SEQ_BYTES > engine.size()) {
+        position = 0;
+      }
+      inFlight.acquire();
+      engine.write(seqBuffers[i], position, false, release);
+      position += SEQ_BYTES;
     }
-    syncWrite(buffer.asSlice(0, SEQ_BYTES), position);
-    position += SEQ_BYTES;
+    inFlight.acquire(DEPTH);
+    inFlight.release(DEPTH);
   }
 
   /** Sequential 1 MiB reads. */
