@@ -103,6 +103,9 @@ class FaultToleranceTest {
         t.join();
       }
       assertThat(failures).as("seed %d", seed).isEmpty();
+      // Reads everything, so the dead member is touched (and dropped) even if the threads were
+      // done before it died.
+      readAll(engine, model, seed);
       if (secondDead >= 0) {
         readAll(engine, model, seed); // repairs what is left unreadable before the second loss
         faulty[secondDead].failAfter(0);
