@@ -84,33 +84,16 @@ class FaultToleranceTest {
       int secondDead =
           g.level() == 6 ? (dead + 1) % n == readErrorMember ? (dead + 2) % n : (dead + 1) % n : -1;
       List<Throwable> failures = new CopyOnWriteArrayList<>();
-      List<Thread> threads = new ArrayList<>();
-      for (int t = 0; t < 3; t++) {
-        SplittableRandom random = new SplittableRandom(seed + 100 + t);
-        threads.add(
-            Thread.ofPlatform()
-                .start(() -> {
-                  try {
-                    ReferenceModelTest.runOps(engine, model, g, random, 150);
-                  } catch (Throwable e) {
-                    failures.add(e);
-                  }
-                }));
-      }
-      Thread.sleep(20);
+      concurrentOps(engine, model, g, seed + 100, failures); // all members working
       faulty[dead].failAfter(0);
-      for (Thread t : threads) {
-        t.join();
-      }
+      concurrentOps(engine, model, g, seed + 200, failures); // one member dead
       assertThat(failures).as("seed %d", seed).isEmpty();
-      // Reads everything, so the dead member is touched (and dropped) even if the threads were
-      // done before it died.
-      readAll(engine, model, seed);
+      fill(engine, model, seed + 1); // a write to every block: the dead member is surely seen
       if (secondDead >= 0) {
         readAll(engine, model, seed); // repairs what is left unreadable before the second loss
         faulty[secondDead].failAfter(0);
-        SplittableRandom random = new SplittableRandom(seed + 7);
-        ReferenceModelTest.runOps(engine, model, g, random, 150);
+        ReferenceModelTest.runOps(engine, model, g, new SplittableRandom(seed + 7), 150);
+        fill(engine, model, seed + 2);
       }
       assertThat(engine.audit()).isEmpty();
       try (Arena arena = Arena.ofShared()) {
@@ -125,6 +108,28 @@ class FaultToleranceTest {
     } finally {
       engine.close();
       ops.close();
+    }
+  }
+
+  /** 3 threads × 75 random requests at once; what goes wrong is collected in {@code failures}. */
+  private static void concurrentOps(
+      StripeEngine engine, Model model, ArrayGeometry g, long seed, List<Throwable> failures)
+      throws InterruptedException {
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      SplittableRandom random = new SplittableRandom(seed + t);
+      threads.add(
+          Thread.ofPlatform()
+              .start(() -> {
+                try {
+                  ReferenceModelTest.runOps(engine, model, g, random, 75);
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              }));
+    }
+    for (Thread t : threads) {
+      t.join();
     }
   }
 
