@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MpscArrayQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,8 +39,8 @@ final class Lane implements Runnable {
   final StripeHandler handler;
   private final Stripe[] stripes;
   private final StripeTable table;
-  private final ArrayBlockingQueue<Bio> incoming;
-  private final ArrayBlockingQueue<Stripe> ready;
+  private final MpscArrayQueue<Bio> incoming;
+  private final MpscArrayQueue<Stripe> ready;
   private final ArrayBlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(64);
 
   /** Inactive list: head is the least recently used free stripe. */
@@ -74,8 +75,8 @@ final class Lane implements Runnable {
     this.handler = new StripeHandler(engine, this);
     this.stripes = new Stripe[stripeCount];
     this.table = new StripeTable(stripeCount);
-    this.incoming = new ArrayBlockingQueue<>(bioCapacity);
-    this.ready = new ArrayBlockingQueue<>(stripeCount + 1);
+    this.incoming = new MpscArrayQueue<>(bioCapacity);
+    this.ready = new MpscArrayQueue<>(stripeCount + 1);
     this.retry = new java.util.ArrayDeque<>(stripeCount + 1);
     long stripeBytes = (long) engine.disks * StripeEngine.BLOCK;
     for (int i = 0; i < stripeCount; i++) {

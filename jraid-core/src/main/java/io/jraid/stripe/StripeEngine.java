@@ -10,11 +10,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MpmcArrayQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -106,10 +107,11 @@ public final class StripeEngine implements AutoCloseable {
   private final AtomicInteger failedCount = new AtomicInteger();
   private final Lane[] lanes;
   private final Arena arena;
-  private final ArrayBlockingQueue<ArrayIo> ioPool;
-  private final ArrayBlockingQueue<Bio> bioPool;
-  private final ArrayBlockingQueue<BypassRead> bypassPool;
+  private final MpmcArrayQueue<ArrayIo> ioPool;
+  private final MpmcArrayQueue<Bio> bioPool;
+  private final MpmcArrayQueue<BypassRead> bypassPool;
   private final AtomicLong inFlight = new AtomicLong();
+  private final int bioCapacity;
   private final long size;
   private volatile boolean closed;
 
@@ -185,7 +187,7 @@ public final class StripeEngine implements AutoCloseable {
     failedCount.set(missing);
     this.size = geometry.arraySectors() * 512;
     int perLane = options.stripes() / options.lanes();
-    int bioCapacity = Math.max(4096, options.stripes() * disks * 2);
+    this.bioCapacity = Math.max(4096, options.stripes() * disks * 2);
     this.arena = Arena.ofShared();
     MemorySegment slab = arena.allocate((long) perLane * options.lanes() * disks * BLOCK, BLOCK);
     this.lanes = new Lane[options.lanes()];
@@ -193,16 +195,16 @@ public final class StripeEngine implements AutoCloseable {
     for (int i = 0; i < lanes.length; i++) {
       lanes[i] = new Lane(this, i, perLane, slab.asSlice(i * laneBytes, laneBytes), bioCapacity);
     }
-    this.ioPool = new ArrayBlockingQueue<>(1024);
+    this.ioPool = new MpmcArrayQueue<>(1024);
     for (int i = 0; i < 1024; i++) {
       ioPool.add(new ArrayIo(this));
     }
     ArrayIo placeholder = new ArrayIo(this);
-    this.bioPool = new ArrayBlockingQueue<>(bioCapacity);
+    this.bioPool = new MpmcArrayQueue<>(bioCapacity);
     for (int i = 0; i < bioCapacity; i++) {
       bioPool.add(new Bio(placeholder));
     }
-    this.bypassPool = new ArrayBlockingQueue<>(1024);
+    this.bypassPool = new MpmcArrayQueue<>(1024);
     for (int i = 0; i < 1024; i++) {
       bypassPool.add(new BypassRead(this));
     }
@@ -388,17 +390,22 @@ public final class StripeEngine implements AutoCloseable {
     }
   }
 
-  private static <T> T take(ArrayBlockingQueue<T> pool) {
+  private static <T> T take(MpmcArrayQueue<T> pool) {
     T item = pool.poll();
-    if (item != null) {
-      return item;
+    // Every descriptor is in flight: wait for one to come back, never allocate.
+    for (int spins = 0; item == null; spins++) {
+      if (spins < 64) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.parkNanos(10_000);
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted waiting for a free request descriptor");
+        }
+      }
+      item = pool.poll();
     }
-    try {
-      return pool.take(); // every descriptor is in flight: wait for one, never allocate
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for a free request descriptor", e);
-    }
+    return item;
   }
 
   /** A piece is done: give it back, and complete its request if it was the last. */
@@ -466,14 +473,14 @@ public final class StripeEngine implements AutoCloseable {
       lane.runOnLane(() -> laneProblems[0] = lane.audit());
       problems.append(laneProblems[0]);
     }
-    if (ioPool.remainingCapacity() != 0) {
-      problems.append(ioPool.remainingCapacity()).append(" request descriptors not returned; ");
+    if (ioPool.size() != 1024) {
+      problems.append(1024 - ioPool.size()).append(" request descriptors not returned; ");
     }
-    if (bypassPool.remainingCapacity() != 0) {
-      problems.append(bypassPool.remainingCapacity()).append(" bypass reads not returned; ");
+    if (bypassPool.size() != 1024) {
+      problems.append(1024 - bypassPool.size()).append(" bypass reads not returned; ");
     }
-    if (bioPool.remainingCapacity() != 0) {
-      problems.append(bioPool.remainingCapacity()).append(" piece descriptors not returned; ");
+    if (bioPool.size() != bioCapacity) {
+      problems.append(bioCapacity - bioPool.size()).append(" piece descriptors not returned; ");
     }
     return problems.toString();
   }
