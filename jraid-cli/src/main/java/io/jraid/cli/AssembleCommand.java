@@ -3,13 +3,8 @@ package io.jraid.cli;
 import io.jraid.array.AssemblyDecision;
 import io.jraid.array.AssemblyDecision.Excluded;
 import io.jraid.array.AssemblyDecision.Slot;
-import io.jraid.array.AssemblyException;
-import io.jraid.array.AssemblyPlanner;
 import io.jraid.array.Member;
-import io.jraid.array.MemberReader;
-import io.jraid.format.FormatException;
 import io.jraid.format.Superblock1;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,21 +53,8 @@ final class AssembleCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    List<Member> members = new ArrayList<>();
-    for (Path path : paths) {
-      try {
-        members.add(MemberReader.read(path));
-      } catch (FormatException | IOException e) {
-        err.println("jraid: " + e.getMessage());
-        err.println("jraid: assembly aborted: leave " + path + " out to assemble without it");
-        return Main.PROBLEM;
-      }
-    }
-    AssemblyDecision decision;
-    try {
-      decision = AssemblyPlanner.plan(members);
-    } catch (AssemblyException e) {
-      err.println("jraid: " + e.getMessage());
+    AssemblyDecision decision = Assembly.decide(paths, err, "assemble without it");
+    if (decision == null) {
       return Main.PROBLEM;
     }
     out.print(json ? Json.write(toJson(decision)) + "\n" : text(decision));

@@ -1,12 +1,7 @@
 package io.jraid.cli;
 
 import io.jraid.array.AssemblyDecision;
-import io.jraid.array.AssemblyException;
-import io.jraid.array.AssemblyPlanner;
-import io.jraid.array.Member;
-import io.jraid.array.MemberReader;
 import io.jraid.array.RaidArray;
-import io.jraid.format.FormatException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -17,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -59,21 +53,8 @@ final class CatCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
-    List<Member> members = new ArrayList<>();
-    for (Path path : paths) {
-      try {
-        members.add(MemberReader.read(path));
-      } catch (FormatException | IOException e) {
-        err.println("jraid: " + e.getMessage());
-        err.println("jraid: leave " + path + " out to read the array without it");
-        return Main.PROBLEM;
-      }
-    }
-    AssemblyDecision decision;
-    try {
-      decision = AssemblyPlanner.plan(members);
-    } catch (AssemblyException e) {
-      err.println("jraid: " + e.getMessage());
+    AssemblyDecision decision = Assembly.decide(paths, err, "read the array without it");
+    if (decision == null) {
       return Main.PROBLEM;
     }
     if (!decision.verdict().runnable()) {

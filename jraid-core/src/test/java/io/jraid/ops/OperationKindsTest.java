@@ -3,6 +3,7 @@ package io.jraid.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jraid.parity.ScalarKernels;
+import io.jraid.testing.Seeds;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;

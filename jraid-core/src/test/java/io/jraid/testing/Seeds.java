@@ -1,12 +1,12 @@
-package io.jraid.parity;
+package io.jraid.testing;
 
 /**
  * The base seed of the randomized tests: {@code -Djraid.seed=N} replays a run; otherwise a fresh
  * one, printed once so that a failure can be replayed.
  */
-final class Seeds {
+public final class Seeds {
 
-  static final long BASE = choose();
+  public static final long BASE = choose();
 
   private Seeds() {}
 
@@ -23,7 +23,7 @@ final class Seeds {
   }
 
   /** A seed for one case, derived from the base seed and the case's coordinates. */
-  static long of(long... coordinates) {
+  public static long of(long... coordinates) {
     long h = BASE;
     for (long c : coordinates) {
       h = (h ^ c) * 0x9E3779B97F4A7C15L;
