@@ -80,6 +80,7 @@ class LinuxArrayEngineTest {
         assertThat(sha256(array))
             .as("%s with %d of %d members", fixture, set.size(), all.size())
             .isEqualTo(fixture.sha256());
+        assertThat(array.engine().audit()).isEmpty();
       }
     }
   }
@@ -106,6 +107,7 @@ class LinuxArrayEngineTest {
           System.arraycopy(data, 0, expected, (int) offset, length);
         }
       }
+      assertThat(array.engine().audit()).isEmpty();
     }
     BlockDevice[] devices = new BlockDevice[copies.size()];
     List<Member> members = members(copies);
