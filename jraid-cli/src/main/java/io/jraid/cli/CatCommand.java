@@ -87,10 +87,16 @@ final class CatCommand implements Callable<Integer> {
     if (output == null) {
       return new FileOutputStream(FileDescriptor.out).getChannel();
     }
-    return FileChannel.open(
-        output,
-        StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING);
+    try {
+      return FileChannel.open(
+          output,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (IOException e) {
+      // NoSuchFileException and friends say only the path: say what failed.
+      throw new IOException(
+          output + ": cannot write the output (" + e.getClass().getSimpleName() + ")", e);
+    }
   }
 }

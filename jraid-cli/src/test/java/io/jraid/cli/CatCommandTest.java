@@ -54,4 +54,16 @@ class CatCommandTest {
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("cannot read the array", "only 2 of 4");
   }
+
+  @Test
+  void unwritableOutputIsNamed() {
+    List<String> images =
+        LinuxFixtures.get("r4-4d-64k").images().stream().map(Path::toString).toList();
+    Path nowhere = temp.resolve("no-such-folder").resolve("out");
+    List<String> args = new ArrayList<>(List.of("cat", "-o", nowhere.toString()));
+    args.addAll(images);
+    CliRun run = CliRun.of(args.toArray(String[]::new));
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains(nowhere + ": cannot write the output");
+  }
 }

@@ -37,9 +37,6 @@ final class DevFlags {
   /** The buffer is the writer's own memory (full-block write, parity straight from it). */
   static final int SKIP_COPY = 1 << 9;
 
-  /** The queued writes of this block were copied into the buffer and await the member write. */
-  static final int WRITTEN = 1 << 10;
-
   /** Part of the read-modify-write in progress (its old data was taken out of parity). */
   static final int PREXOR = 1 << 11;
 

@@ -220,7 +220,7 @@ final class StripeHandler {
 
   private void markParityAndWrittenUptodate(Stripe s) {
     for (Dev d : s.devs) {
-      if (d.index == s.pdIdx || d.index == s.qdIdx || d.has(WRITTEN)) {
+      if (d.index == s.pdIdx || d.index == s.qdIdx || d.written != null) {
         d.set(UPTODATE);
       }
     }
@@ -261,7 +261,7 @@ final class StripeHandler {
       if (!d.has(LOCKED)) {
         d.towrite = completeAll(d.towrite, error);
         d.written = completeAll(d.written, error);
-        d.clear(WRITTEN | OVERWRITE);
+        d.clear(OVERWRITE);
       }
     }
   }
@@ -282,10 +282,10 @@ final class StripeHandler {
   private void issueParityWrites(Stripe s) {
     boolean fua = false;
     for (Dev d : s.devs) {
-      fua |= d.has(WRITTEN) && d.has(WANTFUA);
+      fua |= d.written != null && d.has(WANTFUA);
     }
     for (Dev d : s.devs) {
-      if (d.has(LOCKED) && (d.index == s.pdIdx || d.index == s.qdIdx || d.has(WRITTEN))) {
+      if (d.has(LOCKED) && (d.index == s.pdIdx || d.index == s.qdIdx || d.written != null)) {
         d.set(WANTWRITE);
         if (fua) {
           d.set(WANTFUA);
@@ -307,7 +307,7 @@ final class StripeHandler {
     for (Dev d : s.devs) {
       if (d.written != null && !d.has(LOCKED) && !d.has(WANTWRITE)) {
         d.written = completeAll(d.written, null);
-        d.clear(WRITTEN | WANTFUA);
+        d.clear(WANTFUA);
       }
     }
   }
@@ -344,10 +344,8 @@ final class StripeHandler {
         failedNeeded = true;
       }
     }
-    boolean writing = anyTowrite(s);
-    if (writing && failed > 0) {
-      failedNeeded |= failedNeededForWrite(s);
-    }
+    boolean forWrite = failed > 0 && anyTowrite(s) && failedNeededForWrite(s);
+    failedNeeded |= forWrite;
     for (Dev d : s.devs) {
       if (d.has(UPTODATE) || d.has(LOCKED) || d.has(WANTCOMPUTE)) {
         continue;
@@ -364,7 +362,7 @@ final class StripeHandler {
       }
     }
     if (failed > 0) {
-      computeMissing(s);
+      computeMissing(s, forWrite);
     }
   }
 
@@ -393,9 +391,8 @@ final class StripeHandler {
   }
 
   /** Computes failed blocks someone needs, once every other block is up to date (md 5.4). */
-  private void computeMissing(Stripe s) {
+  private void computeMissing(Stripe s, boolean forWrite) {
     boolean wantedAny = false;
-    boolean forWrite = anyTowrite(s) && failedNeededForWrite(s);
     for (int f = 0; f < Math.min(failed, 2); f++) {
       Dev d = s.devs[failedNum[f]];
       boolean data = d.index != s.pdIdx && d.index != s.qdIdx;
@@ -659,7 +656,7 @@ final class StripeHandler {
     if (raid6) {
       java.util.Arrays.fill(s.sourcesB, null);
       for (Dev d : s.devs) {
-        if (d.has(WRITTEN)) {
+        if (d.written != null) {
           s.sourcesB[slot(s, d.index)] = d.page;
         }
       }
@@ -674,14 +671,14 @@ final class StripeHandler {
   private static MemorySegment[] blocksWith(Stripe s, boolean written) {
     int n = 0;
     for (Dev d : s.devs) {
-      if (written ? d.has(WRITTEN) : d.towrite != null) {
+      if (written ? d.written != null : d.towrite != null) {
         n++;
       }
     }
     MemorySegment[] sources = s.sources(n);
     int k = 0;
     for (Dev d : s.devs) {
-      if (written ? d.has(WRITTEN) : d.towrite != null) {
+      if (written ? d.written != null : d.towrite != null) {
         sources[k++] = d.page;
       }
     }
@@ -722,7 +719,7 @@ final class StripeHandler {
       }
     }
     d.written = list;
-    d.set(WRITTEN | LOCKED);
+    d.set(LOCKED);
     d.clear(UPTODATE | OVERWRITE);
     if (fua) {
       d.set(WANTFUA);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.jraid.parity.XorMode;
 import io.jraid.testing.Seeds;
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
@@ -32,7 +33,7 @@ class AllocationTest {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     assumeThat(mx.isThreadAllocatedMemorySupported()).isTrue();
     mx.setThreadAllocatedMemoryEnabled(true);
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(50)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(50)));
         AsyncOps ops = engine.open(8)) {
       MemorySegment[] data = {b.random(4096), b.random(4096), b.random(4096), b.random(4096)};
       MemorySegment p = b.random(4096);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jraid.parity.ScalarKernels;
 import io.jraid.parity.XorMode;
 import io.jraid.testing.Seeds;
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,7 +72,7 @@ class ChainTest {
   private static void runLane(AsyncOps ops, long seed, boolean raid6) throws InterruptedException {
     int stripeCount = STRIPES / LANES;
     int chains = CHAINS / LANES;
-    try (Blocks b = new Blocks(new SplittableRandom(seed))) {
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(seed))) {
       BlockingQueue<Integer> done = new LinkedBlockingQueue<>();
       RmwStripe[] stripes = new RmwStripe[stripeCount];
       for (int i = 0; i < stripeCount; i++) {
@@ -93,7 +94,7 @@ class ChainTest {
 
   /** One stripe of a read-modify-write test: data, P (and Q), and its three operations. */
   private static final class RmwStripe {
-    private final Blocks b;
+    private final TestBlocks b;
     private final boolean raid6;
     private final MemorySegment[] data;
     private final MemorySegment p;
@@ -106,7 +107,7 @@ class ChainTest {
     private int w;
 
     RmwStripe(
-        Blocks b, int index, int disks, long len, boolean raid6, BlockingQueue<Integer> queue) {
+        TestBlocks b, int index, int disks, long len, boolean raid6, BlockingQueue<Integer> queue) {
       this.b = b;
       this.raid6 = raid6;
       data = new MemorySegment[disks];
@@ -150,7 +151,7 @@ class ChainTest {
         assertThat(op.isComplete()).as("%s: %s complete", what, op).isTrue();
         assertThat(op.failure()).as("%s: %s failure", what, op).isNull();
       }
-      Blocks.assertSameBytes(data[w], newData, what + ": drained data");
+      TestBlocks.assertSameBytes(data[w], newData, what + ": drained data");
       if (raid6) {
         assertThat(ScalarKernels.INSTANCE.pqValidate(data, p, q)).as(what + ": P and Q").isZero();
       } else {
@@ -171,7 +172,7 @@ class ChainTest {
     final Operation c = new Operation("c");
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
-    CopyChain(Blocks blocks) {
+    CopyChain(TestBlocks blocks) {
       src = blocks.random(256);
       MemorySegment m1 = blocks.random(256);
       MemorySegment m2 = blocks.random(256);
@@ -184,14 +185,14 @@ class ChainTest {
     void assertRan() throws InterruptedException {
       Waits.until(() -> calls.size() == 3, "three callbacks");
       assertThat(calls).containsExactly("a", "b", "c");
-      Blocks.assertSameBytes(last, src, "end of the chain");
+      TestBlocks.assertSameBytes(last, src, "end of the chain");
     }
   }
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Engine.class)
   void aChainWhoseStartIsSubmittedLastRunsInOrder(Engine engine) throws InterruptedException {
-    try (Blocks blocks = new Blocks(new SplittableRandom(Seeds.of(7)));
+    try (TestBlocks blocks = TestBlocks.shared(new SplittableRandom(Seeds.of(7)));
         AsyncOps ops = engine.open(4)) {
       CopyChain chain = new CopyChain(blocks);
       assertThat(ops.submit(chain.c)).isEqualTo(SubmitStatus.ACCEPTED);
@@ -211,7 +212,7 @@ class ChainTest {
   @ParameterizedTest(name = "{0}")
   @EnumSource(Engine.class)
   void awaitWaitsForAMemberOfAChainWhoseStartIsNotSubmitted(Engine engine) throws Exception {
-    try (Blocks blocks = new Blocks(new SplittableRandom(Seeds.of(8)));
+    try (TestBlocks blocks = TestBlocks.shared(new SplittableRandom(Seeds.of(8)));
         AsyncOps ops = engine.open(4)) {
       CopyChain chain = new CopyChain(blocks);
       assertThat(ops.submit(chain.c)).isEqualTo(SubmitStatus.ACCEPTED);
@@ -253,7 +254,7 @@ class ChainTest {
   void stepsOfOneChainSubmittedByThreeThreadsAtOnce(Engine engine) throws Exception {
     int rounds = 1000;
     Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-    try (Blocks blocks = new Blocks(new SplittableRandom(Seeds.of(12)));
+    try (TestBlocks blocks = TestBlocks.shared(new SplittableRandom(Seeds.of(12)));
         AsyncOps ops = engine.open(8)) {
       CopyChain[] current = new CopyChain[1];
       CyclicBarrier go = new CyclicBarrier(4);
@@ -296,7 +297,7 @@ class ChainTest {
 
   @Test
   void awaitWithATimeoutGivesUpOnAnOperationNobodySubmits() throws InterruptedException {
-    try (Blocks blocks = new Blocks(new SplittableRandom(Seeds.of(9)));
+    try (TestBlocks blocks = TestBlocks.shared(new SplittableRandom(Seeds.of(9)));
         AsyncOps ops = AsyncOps.inline(Engine.KERNELS)) {
       Operation op = new Operation("never").zero(blocks.random(64));
       assertThat(ops.await(op, 20, TimeUnit.MILLISECONDS)).isFalse();
@@ -308,7 +309,7 @@ class ChainTest {
   @ParameterizedTest(name = "{0}")
   @EnumSource(Engine.class)
   void aSecondDependentIsRejectedNamingBoth(Engine engine) throws InterruptedException {
-    try (Blocks blocks = new Blocks(new SplittableRandom(Seeds.of(10)));
+    try (TestBlocks blocks = TestBlocks.shared(new SplittableRandom(Seeds.of(10)));
         AsyncOps ops = engine.open(4)) {
       MemorySegment x = blocks.random(64);
       Operation first = new Operation("first").zero(x);
@@ -342,7 +343,7 @@ class ChainTest {
 
   @Test
   void aCycleIsRejected() {
-    try (Blocks blocks = new Blocks(new SplittableRandom(Seeds.of(11)));
+    try (TestBlocks blocks = TestBlocks.shared(new SplittableRandom(Seeds.of(11)));
         AsyncOps ops = AsyncOps.inline(Engine.KERNELS)) {
       Operation a = new Operation("a").zero(blocks.random(64));
       Operation b = new Operation("b").zero(blocks.random(64)).after(a);

@@ -6,6 +6,7 @@ import io.jraid.parity.ParityKernels;
 import io.jraid.parity.ScalarKernels;
 import io.jraid.parity.XorMode;
 import io.jraid.testing.Seeds;
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,7 +153,7 @@ class EnginesAgreeTest {
   void aRandomChainGivesTheSameBytesOnEveryPath(Engine engine) throws InterruptedException {
     for (int round = 0; round < 3; round++) {
       long seed = Seeds.of(engine.name().hashCode(), round);
-      try (Blocks b = new Blocks(new SplittableRandom(seed));
+      try (TestBlocks b = TestBlocks.shared(new SplittableRandom(seed));
           AsyncOps inline = AsyncOps.inline(Engine.KERNELS);
           AsyncOps ops = engine.open(STEPS + 1)) {
         MemorySegment[] reference = new MemorySegment[POOL];
@@ -189,14 +190,16 @@ class EnginesAgreeTest {
           assertThat(engineOps.get(i).result()).as(what + " engine result").isEqualTo(expected);
         }
         for (int i = 0; i < POOL; i++) {
-          Blocks.assertSameBytes(inlinePool[i], reference[i], "seed " + seed + " inline pool " + i);
-          Blocks.assertSameBytes(enginePool[i], reference[i], "seed " + seed + " engine pool " + i);
+          TestBlocks.assertSameBytes(
+              inlinePool[i], reference[i], "seed " + seed + " inline pool " + i);
+          TestBlocks.assertSameBytes(
+              enginePool[i], reference[i], "seed " + seed + " engine pool " + i);
         }
       }
     }
   }
 
-  private static MemorySegment[] copy(Blocks b, MemorySegment[] of) {
+  private static MemorySegment[] copy(TestBlocks b, MemorySegment[] of) {
     MemorySegment[] c = new MemorySegment[of.length];
     for (int i = 0; i < of.length; i++) {
       c[i] = b.copy(of[i]);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jraid.parity.XorMode;
 import io.jraid.testing.Seeds;
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,7 +25,7 @@ class FailureTest {
   @EnumSource(Engine.class)
   void aKernelFailureIsRecordedCalledBackAndPassedToTheDependents(Engine engine)
       throws InterruptedException {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(30)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(30)));
         AsyncOps ops = engine.open(4)) {
       MemorySegment misaligned = b.random(128).asSlice(1, 64);
       MemorySegment dst = b.random(64);
@@ -51,7 +52,7 @@ class FailureTest {
       assertThat(bad.failure()).isInstanceOf(IllegalArgumentException.class);
       assertThat(next.failure()).isSameAs(bad.failure());
       assertThat(seen).hasSize(2).allSatisfy(f -> assertThat(f).isSameAs(bad.failure()));
-      Blocks.assertSameBytes(end, endBefore, "the dependent did not run");
+      TestBlocks.assertSameBytes(end, endBefore, "the dependent did not run");
     }
   }
 }

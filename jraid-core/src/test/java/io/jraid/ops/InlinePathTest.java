@@ -3,6 +3,7 @@ package io.jraid.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jraid.testing.Seeds;
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,7 @@ class InlinePathTest {
 
   @Test
   void submitRunsTheOperationAndItsCallbackBeforeReturning() {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(40)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(40)));
         AsyncOps ops = AsyncOps.inline(Engine.KERNELS)) {
       Thread[] calledOn = new Thread[1];
       MemorySegment src = b.random(4096);
@@ -26,14 +27,14 @@ class InlinePathTest {
       assertThat(ops.submit(op)).isEqualTo(SubmitStatus.ACCEPTED);
       assertThat(op.isComplete()).isTrue();
       assertThat(calledOn[0]).isSameAs(Thread.currentThread());
-      Blocks.assertSameBytes(dst, src, "copied");
+      TestBlocks.assertSameBytes(dst, src, "copied");
       assertThat(ops.channelCount()).isZero();
     }
   }
 
   @Test
   void anInlineOperationWaitsForItsDependencyOnAWorker() throws Exception {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(41)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(41)));
         AsyncOps workers = AsyncOps.withWorkers(Engine.KERNELS, 1, 4);
         AsyncOps inline = AsyncOps.inline(Engine.KERNELS)) {
       Hold hold = new Hold(workers, b.random(64));
@@ -66,7 +67,7 @@ class InlinePathTest {
       assertThat(status[0]).isEqualTo(SubmitStatus.ACCEPTED);
       assertThat(after.isComplete()).isTrue();
       assertThat(calledOn[0]).isSameAs(submitter);
-      Blocks.assertSameBytes(end, src, "copied after the worker's copy");
+      TestBlocks.assertSameBytes(end, src, "copied after the worker's copy");
     }
   }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.jraid.parity.ParityKernels;
 import io.jraid.parity.ScalarKernels;
 import io.jraid.parity.XorMode;
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -50,7 +51,7 @@ final class OpCase {
   }
 
   /** A random case of that kind over {@code n} (≥ 2) data blocks of {@code len} bytes. */
-  static OpCase random(OpKind kind, Blocks b, int n, long len) {
+  static OpCase random(OpKind kind, TestBlocks b, int n, long len) {
     SplittableRandom r = b.random();
     XorMode mode = r.nextBoolean() ? XorMode.OVERWRITE : XorMode.ACCUMULATE;
     int x = r.nextInt(n);
@@ -116,7 +117,7 @@ final class OpCase {
   }
 
   /** The same case over copies of the blocks. */
-  OpCase copy(Blocks b) {
+  OpCase copy(TestBlocks b) {
     return new OpCase(
         kind,
         mode,
@@ -129,7 +130,7 @@ final class OpCase {
         copyOrNull(b, q));
   }
 
-  private static @Nullable MemorySegment copyOrNull(Blocks b, @Nullable MemorySegment s) {
+  private static @Nullable MemorySegment copyOrNull(TestBlocks b, @Nullable MemorySegment s) {
     return s == null ? null : b.copy(s);
   }
 
@@ -179,12 +180,12 @@ final class OpCase {
   /** Asserts every block of this case equals the corresponding block of {@code other}. */
   void assertSameBlocks(OpCase other, String what) {
     for (int i = 0; i < data.length; i++) {
-      Blocks.assertSameBytes(data[i], other.data[i], what + " data[" + i + "]");
+      TestBlocks.assertSameBytes(data[i], other.data[i], what + " data[" + i + "]");
     }
-    Blocks.assertSameBytes(dst, other.dst, what + " dst");
-    Blocks.assertSameBytes(src, other.src, what + " src");
-    Blocks.assertSameBytes(p, other.p, what + " p");
-    Blocks.assertSameBytes(q, other.q, what + " q");
+    TestBlocks.assertSameBytes(dst, other.dst, what + " dst");
+    TestBlocks.assertSameBytes(src, other.src, what + " src");
+    TestBlocks.assertSameBytes(p, other.p, what + " p");
+    TestBlocks.assertSameBytes(q, other.q, what + " q");
   }
 
   @Override

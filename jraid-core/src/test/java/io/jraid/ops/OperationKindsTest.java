@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jraid.parity.ScalarKernels;
 import io.jraid.testing.Seeds;
+import io.jraid.testing.TestBlocks;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -37,7 +38,7 @@ class OperationKindsTest {
   @MethodSource("cases")
   void matchesTheScalarReference(Engine engine, OpKind kind, long seed)
       throws InterruptedException {
-    try (Blocks b = new Blocks(new SplittableRandom(seed));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(seed));
         AsyncOps ops = engine.open(16)) {
       Operation op = new Operation("kind-test");
       AtomicInteger calledBack = new AtomicInteger();

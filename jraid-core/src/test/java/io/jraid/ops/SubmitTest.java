@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jraid.testing.Seeds;
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ class SubmitTest {
 
   @Test
   void aFullQueueAnswersRetryChangingNothingAndTakesTheOperationLater() throws Exception {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(20)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(20)));
         AsyncOps ops = AsyncOps.withWorkers(Engine.KERNELS, 1, 2)) {
       Hold hold = new Hold(ops, b.random(64));
       MemorySegment src = b.random(4096);
@@ -38,14 +39,14 @@ class SubmitTest {
       assertThat(ops.submit(copies.get(2))).isEqualTo(SubmitStatus.ACCEPTED);
       for (int i = 0; i < 3; i++) {
         ops.await(copies.get(i));
-        Blocks.assertSameBytes(dsts.get(i), src, "copy " + i);
+        TestBlocks.assertSameBytes(dsts.get(i), src, "copy " + i);
       }
     }
   }
 
   @Test
   void aLinkedChainIsAcceptedAllOrNothing() throws Exception {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(21)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(21)));
         AsyncOps ops = AsyncOps.withWorkers(Engine.KERNELS, 1, 2)) {
       Hold hold = new Hold(ops, b.random(64));
       Operation other = new Operation("other").zero(b.random(64));
@@ -67,13 +68,13 @@ class SubmitTest {
       ops.await(other);
       assertThat(ops.submit(first)).isEqualTo(SubmitStatus.ACCEPTED);
       ops.await(second);
-      Blocks.assertSameBytes(end, src, "end of the chain");
+      TestBlocks.assertSameBytes(end, src, "end of the chain");
     }
   }
 
   @Test
   void aChainLongerThanTheQueueIsRefused() {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(22)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(22)));
         AsyncOps ops = AsyncOps.withWorkers(Engine.KERNELS, 1, 2)) {
       Operation a = new Operation("a").zero(b.random(64));
       Operation c1 = new Operation("b").zero(b.random(64)).after(a);
@@ -89,7 +90,7 @@ class SubmitTest {
 
   @Test
   void aCallbackThatSubmitsThrowsOnTheInlinePath() {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(23)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(23)));
         AsyncOps ops = AsyncOps.inline(Engine.KERNELS)) {
       Operation other = new Operation("other").zero(b.random(64));
       Operation op = new Operation("op").zero(b.random(64)).then(o -> ops.submit(other));
@@ -104,7 +105,7 @@ class SubmitTest {
   @ParameterizedTest(name = "{0}")
   @EnumSource(Engine.class)
   void aCallbackMayNotSubmitAwaitOrClose(Engine engine) throws InterruptedException {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(24)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(24)));
         AsyncOps ops = engine.open(4)) {
       Operation other = new Operation("other").zero(b.random(64));
       List<Throwable> refused = new CopyOnWriteArrayList<>();
@@ -142,7 +143,7 @@ class SubmitTest {
 
   @Test
   void misuseIsRefused() throws InterruptedException {
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(25)));
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(25)));
         AsyncOps ops = AsyncOps.inline(Engine.KERNELS)) {
       Operation unbuilt = new Operation("unbuilt");
       assertThatThrownBy(() -> ops.submit(unbuilt))
@@ -176,7 +177,7 @@ class SubmitTest {
   void closeDrainsEveryAcceptedOperation(Engine engine) {
     List<Operation> all = new ArrayList<>();
     List<MemorySegment[]> ends = new ArrayList<>();
-    try (Blocks b = new Blocks(new SplittableRandom(Seeds.of(26)))) {
+    try (TestBlocks b = TestBlocks.shared(new SplittableRandom(Seeds.of(26)))) {
       AsyncOps ops = engine.open(1024);
       for (int i = 0; i < 300; i++) {
         MemorySegment src = b.random(4096);
@@ -200,7 +201,7 @@ class SubmitTest {
         assertThat(op.isComplete()).as("%s complete after close", op).isTrue();
       }
       for (MemorySegment[] e : ends) {
-        Blocks.assertSameBytes(e[1], e[0], "copied twice");
+        TestBlocks.assertSameBytes(e[1], e[0], "copied twice");
       }
       Operation late = new Operation("late").zero(b.random(64));
       assertThatThrownBy(() -> ops.submit(late))

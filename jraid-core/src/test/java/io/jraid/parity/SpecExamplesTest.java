@@ -2,6 +2,7 @@ package io.jraid.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jraid.testing.TestBlocks;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;

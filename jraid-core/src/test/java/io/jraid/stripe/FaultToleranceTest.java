@@ -13,7 +13,6 @@ import io.jraid.stripe.ReferenceModelTest.Model;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -84,9 +83,11 @@ class FaultToleranceTest {
       int secondDead =
           g.level() == 6 ? (dead + 1) % n == readErrorMember ? (dead + 2) % n : (dead + 1) % n : -1;
       List<Throwable> failures = new CopyOnWriteArrayList<>();
-      concurrentOps(engine, model, g, seed + 100, failures); // all members working
+      ReferenceModelTest.concurrently(
+          engine, model, g, seed + 100, 75, failures); // all members working
       faulty[dead].failAfter(0);
-      concurrentOps(engine, model, g, seed + 200, failures); // one member dead
+      ReferenceModelTest.concurrently(
+          engine, model, g, seed + 200, 75, failures); // one member dead
       assertThat(failures).as("seed %d", seed).isEmpty();
       fill(engine, model, seed + 1); // a write to every block: the dead member is surely seen
       if (secondDead >= 0) {
@@ -108,28 +109,6 @@ class FaultToleranceTest {
     } finally {
       engine.close();
       ops.close();
-    }
-  }
-
-  /** 3 threads × 75 random requests at once; what goes wrong is collected in {@code failures}. */
-  private static void concurrentOps(
-      StripeEngine engine, Model model, ArrayGeometry g, long seed, List<Throwable> failures)
-      throws InterruptedException {
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 3; t++) {
-      SplittableRandom random = new SplittableRandom(seed + t);
-      threads.add(
-          Thread.ofPlatform()
-              .start(() -> {
-                try {
-                  ReferenceModelTest.runOps(engine, model, g, random, 75);
-                } catch (Throwable e) {
-                  failures.add(e);
-                }
-              }));
-    }
-    for (Thread t : threads) {
-      t.join();
     }
   }
 

@@ -8,6 +8,7 @@ import io.jraid.layout.ArrayGeometry;
 import io.jraid.ops.AsyncOps;
 import io.jraid.parity.ParitySelection;
 import io.jraid.stripe.EngineHarness.Shape;
+import io.jraid.testing.Seeds;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,12 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ReferenceModelTest {
 
-  static final long BASE_SEED = Long.getLong("jraid.seed", System.nanoTime());
-
-  static {
-    System.out.println(
-        "ReferenceModelTest seed " + BASE_SEED + " (replay with -Djraid.seed=" + BASE_SEED + ")");
-  }
+  /** The run's base seed (printed once by {@link Seeds}; replay with -Djraid.seed). */
+  static final long BASE_SEED = Seeds.BASE;
 
   static Stream<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
@@ -64,23 +61,8 @@ class ReferenceModelTest {
     Model model = new Model((int) engine.size());
     long seed = BASE_SEED ^ shape.hashCode();
     try {
-      List<Thread> threads = new ArrayList<>();
       List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-      for (int t = 0; t < 3; t++) {
-        SplittableRandom random = new SplittableRandom(seed + t);
-        threads.add(
-            Thread.ofPlatform()
-                .start(() -> {
-                  try {
-                    runOps(engine, model, g, random, 300);
-                  } catch (Throwable e) {
-                    failures.add(e);
-                  }
-                }));
-      }
-      for (Thread t : threads) {
-        t.join();
-      }
+      concurrently(engine, model, g, seed, 300, failures);
       assertThat(failures).as("seed %d", seed).isEmpty();
       assertThat(engine.audit()).as("cache after the run").isEmpty();
       try (Arena arena = Arena.ofShared()) {
@@ -146,6 +128,36 @@ class ReferenceModelTest {
       }
     }
     return cases.stream();
+  }
+
+  /**
+   * Three threads of {@code ops} random requests each, at once; what goes wrong is collected in
+   * {@code failures}.
+   */
+  static void concurrently(
+      StripeEngine engine,
+      Model model,
+      ArrayGeometry g,
+      long seed,
+      int ops,
+      List<Throwable> failures)
+      throws InterruptedException {
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      SplittableRandom random = new SplittableRandom(seed + t);
+      threads.add(
+          Thread.ofPlatform()
+              .start(() -> {
+                try {
+                  runOps(engine, model, g, random, ops);
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
   }
 
   /** One thread's random requests; each locks the blocks it touches so the model stays exact. */
