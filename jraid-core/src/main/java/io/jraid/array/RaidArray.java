@@ -8,6 +8,7 @@ import io.jraid.device.IoCompletion;
 import io.jraid.format.Superblock1;
 import io.jraid.layout.ArrayGeometry;
 import io.jraid.stripe.StripeEngine;
+import io.jraid.stripe.SyncAction;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -67,20 +68,31 @@ public final class RaidArray implements BlockDevice {
       throw e;
     }
     Superblock1 sb = decision.freshest();
-    return start(
-        sb.displayName().isEmpty() ? sb.setUuid().toString() : sb.displayName(),
-        geometryOf(sb),
-        members,
-        opened,
-        readOnly,
-        !sb.clean());
+    RaidArray array =
+        start(
+            sb.displayName().isEmpty() ? sb.setUuid().toString() : sb.displayName(),
+            geometryOf(sb),
+            members,
+            opened,
+            readOnly,
+            false);
+    if (!sb.clean()) {
+      // md: "not clean -- starting background reconstruction" from the checkpoint; writes above
+      // it recompute parity until the resync has passed.
+      array.engine.markUnsynced(sb.resyncOffset());
+      if (!readOnly) {
+        array.engine.startSync(SyncAction.RESYNC, sb.resyncOffset(), job -> {});
+      }
+    }
+    return array;
   }
 
   /**
    * Starts an array over members already open (tests, benchmarks, in-memory arrays). The array
    * closes {@code owned} when it closes.
    *
-   * @param dirty whether parity may be stale (then writes always recompute it: reconstruct-write)
+   * @param dirty whether parity may be stale (then writes recompute it: reconstruct-write, until a
+   *     resync has passed)
    */
   public static RaidArray start(
       String name,
@@ -89,16 +101,13 @@ public final class RaidArray implements BlockDevice {
       List<BlockDevice> owned,
       boolean readOnly,
       boolean dirty) {
-    StripeEngine.Options defaults = StripeEngine.Options.defaults();
-    StripeEngine.Options options =
-        new StripeEngine.Options(
-            defaults.stripes(),
-            defaults.lanes(),
-            readOnly,
-            defaults.skipCopy(),
-            !dirty,
-            defaults.opChannels());
-    return start(name, geometry, members, owned, options);
+    StripeEngine.Options options = StripeEngine.Options.defaults();
+    RaidArray array =
+        start(name, geometry, members, owned, readOnly ? options.asReadOnly() : options);
+    if (dirty) {
+      array.engine.markUnsynced(0);
+    }
+    return array;
   }
 
   /** Starts an array with explicit engine options. */

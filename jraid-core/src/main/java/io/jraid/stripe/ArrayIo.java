@@ -17,7 +17,11 @@ final class ArrayIo {
   /** Request kinds. */
   enum Kind {
     READ,
-    WRITE
+    WRITE,
+    /**
+     * A sync pass's request for one stripe ({@link SyncJob}); never split, never completed here.
+     */
+    SYNC
   }
 
   Kind kind = Kind.READ;

@@ -287,6 +287,8 @@ final class Lane implements Runnable {
     s.pdIdx = engine.map.pdIdx(row);
     s.qdIdx = engine.map.qdIdx(row);
     s.reconstruct = ReconstructState.IDLE;
+    s.check = CheckState.IDLE;
+    s.sync = null;
     s.prereadActive = false;
     for (Dev d : s.devs) {
       d.flags = 0;

@@ -93,6 +93,15 @@ final class Stripe {
   int chainLength;
   int chainNext;
 
+  /** The sync pass's request on this stripe (md's SYNC_REQUESTED), or null. */
+  @Nullable Bio sync;
+
+  /** Progress of the parity check that request runs. */
+  CheckState check = CheckState.IDLE;
+
+  /** Parity found wrong by the check ({@link io.jraid.ops.Operation#P_MISMATCH} and Q bits). */
+  int checkResult;
+
   /** Allowed to read blocks ahead of a partial write (md's PREREAD_ACTIVE). */
   boolean prereadActive;
 
@@ -169,7 +178,12 @@ final class Stripe {
 
   /** Whether nothing is pending on the stripe, so it can go back to the inactive list. */
   boolean idle() {
-    if (reconstruct != ReconstructState.IDLE || opsRunning || computeA >= 0 || chainLength > 0) {
+    if (reconstruct != ReconstructState.IDLE
+        || check != CheckState.IDLE
+        || sync != null
+        || opsRunning
+        || computeA >= 0
+        || chainLength > 0) {
       return false;
     }
     for (Dev d : devs) {
@@ -185,6 +199,6 @@ final class Stripe {
 
   @Override
   public String toString() {
-    return "stripe " + sector + " (" + reconstruct + ")";
+    return "stripe " + sector + " (" + reconstruct + ", check " + check + ")";
   }
 }

@@ -102,6 +102,18 @@ public final class StripeEngine implements AutoCloseable {
   final boolean rmwDisabled;
   final Stats stats = new Stats();
 
+  /**
+   * Member sector from which parity may be stale (not yet resynced): writes there recompute parity
+   * from all data (reconstruct-write) rather than trusting the old parity. {@code Long.MAX_VALUE}
+   * when the whole array is in sync.
+   */
+  private volatile long syncedBelow = Long.MAX_VALUE;
+
+  /** md's default {@code speed_limit_max}: 200 000 KiB/s per member. */
+  public static final long DEFAULT_SYNC_SPEED_LIMIT_KIBPS = 200_000;
+
+  private @Nullable SyncJob syncJob;
+
   private final @Nullable BlockDevice[] members;
   private final AtomicIntegerArray faulty;
   private final AtomicInteger failedCount = new AtomicInteger();
@@ -261,6 +273,106 @@ public final class StripeEngine implements AutoCloseable {
           failedNow > maxDegraded
               ? "the array has lost more members than it survives"
               : "continuing degraded (" + failedNow + " failed)");
+    }
+  }
+
+  // ---- sync (resync, check, repair) -----------------------------------------------------------
+
+  /**
+   * Declares the parity from member sector {@code fromSector} on possibly stale (an unclean
+   * shutdown, a new array): until a resync passes, writes there are reconstruct-writes, so they
+   * leave correct parity whatever was there before. Call before I/O starts.
+   */
+  public void markUnsynced(long fromSector) {
+    syncedBelow = Math.max(0, fromSector);
+  }
+
+  /** Member sector below which parity is known consistent ({@code Long.MAX_VALUE}: all of it). */
+  public long syncedBelow() {
+    return syncedBelow;
+  }
+
+  void syncedBelow(long sector) {
+    syncedBelow = sector >= geometry.devSectors() ? Long.MAX_VALUE : sector;
+  }
+
+  /**
+   * Starts a sync pass from member sector {@code fromSector} to the end, at md's default speed
+   * limit; {@code onFinish} runs on the pass's thread when it stops (at the end or cancelled).
+   *
+   * @throws IllegalStateException if a pass is running, or the array is read-only and the action
+   *     writes
+   */
+  public SyncJob startSync(
+      SyncAction action, long fromSector, java.util.function.Consumer<SyncJob> onFinish) {
+    return startSync(action, fromSector, DEFAULT_SYNC_SPEED_LIMIT_KIBPS, onFinish);
+  }
+
+  /** {@link #startSync(SyncAction, long, java.util.function.Consumer)} at a given speed limit. */
+  public synchronized SyncJob startSync(
+      SyncAction action,
+      long fromSector,
+      long speedLimitKiBps,
+      java.util.function.Consumer<SyncJob> onFinish) {
+    if (speedLimitKiBps <= 0) {
+      throw new IllegalArgumentException("speed limit " + speedLimitKiBps + " KiB/s");
+    }
+    if (syncJob != null && !syncJob.finished()) {
+      throw new IllegalStateException(
+          name + ": a " + syncJob.action().mdName() + " is running; wait for it or cancel it");
+    }
+    if (readOnly && action.writes()) {
+      throw new IllegalStateException(name + ": read-only: cannot " + action.mdName());
+    }
+    if (closed) {
+      throw new IllegalStateException(name + ": stopped");
+    }
+    long start = Math.max(0, fromSector) & ~7L;
+    SyncJob job =
+        new SyncJob(this, action, start, geometry.devSectors() & ~7L, speedLimitKiBps, onFinish);
+    syncJob = job;
+    job.start();
+    return job;
+  }
+
+  /** The running (or last) sync pass, if any. */
+  public synchronized @Nullable SyncJob syncJob() {
+    return syncJob;
+  }
+
+  /** The action of the running pass (called by handlers of stripes it sent). */
+  SyncAction syncAction() {
+    SyncJob job = syncJob;
+    return job == null ? SyncAction.CHECK : job.action();
+  }
+
+  /** Sends the sync request for the stripe at member sector {@code sector} to its lane. */
+  void submitSync(ArrayIo io, long sector) {
+    Bio bio = take(bioPool);
+    bio.io = io;
+    bio.stripeSector = sector;
+    bio.member = 0;
+    bio.blockOffset = 0;
+    bio.length = 0;
+    bio.bufferOffset = 0;
+    bio.next = null;
+    lanes[(int) ((sector >>> 3) % lanes.length)].submit(bio);
+  }
+
+  void syncStripeDone(Bio bio) {
+    long sector = bio.stripeSector;
+    bio.next = null;
+    bioPool.add(bio);
+    SyncJob job = syncJob;
+    if (job != null) {
+      job.stripeDone(sector);
+    }
+  }
+
+  void syncMismatch() {
+    SyncJob job = syncJob;
+    if (job != null) {
+      job.mismatch();
     }
   }
 
@@ -494,6 +606,11 @@ public final class StripeEngine implements AutoCloseable {
     closed = true;
     long deadline = System.nanoTime() + 60_000_000_000L;
     try {
+      SyncJob job = syncJob();
+      if (job != null) {
+        job.cancel();
+        job.await(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
       while (inFlight.get() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(1);
       }

@@ -53,6 +53,10 @@ final class StripeHandler {
   // -----------------------------------------------------------
 
   void add(Stripe s, Bio bio) {
+    if (bio.io.kind == ArrayIo.Kind.SYNC) {
+      s.sync = bio; // the sync pass sends each stripe once and waits for it
+      return;
+    }
     Dev d = s.devs[bio.member];
     bio.next = null;
     if (bio.io.kind == ArrayIo.Kind.READ) {
@@ -117,6 +121,7 @@ final class StripeHandler {
     // md: no fill or dirtying decision while a compute or a write's operations are running.
     if (failed <= maxDegraded
         && s.reconstruct == ReconstructState.IDLE
+        && s.check == CheckState.IDLE
         && !s.opsRunning
         && s.chainLength == 0
         && s.computeA < 0) {
@@ -125,6 +130,9 @@ final class StripeHandler {
         dirty(s);
       }
       repairReadErrors(s);
+    }
+    if (s.sync != null) {
+      sync(s);
     }
     issueIo(s);
   }
@@ -186,6 +194,14 @@ final class StripeHandler {
   }
 
   private void opsDone(Stripe s) {
+    if (s.check == CheckState.RUN) {
+      checkDone(s);
+      return;
+    }
+    if (s.check == CheckState.COMPUTE_RUN) {
+      parityRecomputed(s);
+      return;
+    }
     if (s.computeA >= 0) {
       finishCompute(s, s.computeA);
       if (s.computeB >= 0) {
@@ -537,7 +553,7 @@ final class StripeHandler {
     }
     int rmw = 0;
     int rcw = 0;
-    boolean forceRcw = failed > 0 || engine.rmwDisabled;
+    boolean forceRcw = failed > 0 || engine.rmwDisabled || s.sector >= engine.syncedBelow();
     for (Dev d : s.devs) {
       int i = d.index;
       boolean parity = i == s.pdIdx || i == s.qdIdx;
@@ -771,6 +787,120 @@ final class StripeHandler {
         d.set(WANTREAD | LOCKED); // then read it back to be sure
         d.clear(UPTODATE);
       }
+    }
+  }
+
+  // ---- sync: resync, check, repair (md's handle_parity_checks5/6) ---------------------------
+
+  /**
+   * One step of the stripe's sync request: read every block, validate parity, and — for resync and
+   * repair — recompute and write what does not match. Writes already queued go first: the check
+   * waits until no write is in progress, and no write starts while it runs.
+   */
+  private void sync(Stripe s) {
+    switch (s.check) {
+      case IDLE -> {
+        if (engine.failedMembers() > 0) {
+          // Parity cannot be checked without every member (md skips resync of a degraded array;
+          // rebuilding the missing member is recovery's job).
+          finishSync(s);
+          return;
+        }
+        if (failed > 0
+            || s.reconstruct != ReconstructState.IDLE
+            || s.opsRunning
+            || s.chainLength > 0
+            || s.computeA >= 0) {
+          return; // a read error being repaired, or a write in progress: later
+        }
+        boolean ready = true;
+        for (Dev d : s.devs) {
+          if (!d.has(UPTODATE)) {
+            ready = false;
+            if (!d.has(LOCKED)) {
+              d.set(WANTREAD | LOCKED);
+            }
+          } else if (d.has(LOCKED)) {
+            ready = false;
+          }
+        }
+        if (ready) {
+          startCheck(s);
+        }
+      }
+      case COMPUTE_RESULT -> {
+        for (Dev d : s.devs) {
+          if (d.has(LOCKED) || d.has(WANTWRITE)) {
+            return;
+          }
+        }
+        finishSync(s);
+      }
+      case RUN, COMPUTE_RUN -> {}
+    }
+  }
+
+  private void startCheck(Stripe s) {
+    Operation op = s.opA;
+    if (raid6) {
+      syndrome(s, s.sourcesA);
+      op.pqValidate(s.sourcesA, s.devs[s.pdIdx].page, s.devs[s.qdIdx].page);
+    } else {
+      op.xorValidate(xorAllBut(s, -1, -1));
+    }
+    s.check = CheckState.RUN;
+    startChain(s, op, null);
+  }
+
+  private void checkDone(Stripe s) {
+    int result = s.opA.result();
+    s.checkResult = result;
+    if (result == 0) {
+      finishSync(s);
+      return;
+    }
+    engine.syncMismatch();
+    if (!engine.syncAction().writes()) {
+      finishSync(s);
+      return;
+    }
+    // Regenerate the parity found wrong from the data (md never blames a data block here).
+    boolean p = (result & Operation.P_MISMATCH) != 0;
+    boolean q = raid6 && (result & Operation.Q_MISMATCH) != 0;
+    Operation op = s.opA;
+    if (raid6) {
+      syndrome(s, s.sourcesA);
+      op.pq(s.sourcesA, p ? s.devs[s.pdIdx].page : null, q ? s.devs[s.qdIdx].page : null);
+    } else {
+      op.xorZeroDst(s.devs[s.pdIdx].page, xorAllBut(s, s.pdIdx, -1));
+    }
+    if (p) {
+      s.devs[s.pdIdx].set(LOCKED);
+    }
+    if (q) {
+      s.devs[s.qdIdx].set(LOCKED);
+    }
+    s.check = CheckState.COMPUTE_RUN;
+    startChain(s, op, null);
+  }
+
+  private void parityRecomputed(Stripe s) {
+    s.check = CheckState.COMPUTE_RESULT;
+    if ((s.checkResult & Operation.P_MISMATCH) != 0) {
+      s.devs[s.pdIdx].set(WANTWRITE | LOCKED);
+    }
+    if (raid6 && (s.checkResult & Operation.Q_MISMATCH) != 0) {
+      s.devs[s.qdIdx].set(WANTWRITE | LOCKED);
+    }
+  }
+
+  private void finishSync(Stripe s) {
+    Bio request = s.sync;
+    s.sync = null;
+    s.check = CheckState.IDLE;
+    s.checkResult = 0;
+    if (request != null) {
+      engine.syncStripeDone(request);
     }
   }
 

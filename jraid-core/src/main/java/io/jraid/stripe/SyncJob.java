@@ -1,0 +1,213 @@
+package io.jraid.stripe;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A sync pass over the array (md's sync thread calling {@code sync_request}): walks the member
+ * sectors from a start point to the end, asking each stripe to be read and its parity validated
+ * (and repaired, for resync and repair). A bounded window of stripes is in flight at once, so user
+ * I/O keeps most of the stripe cache; a speed limit (KiB/s per member, like md's {@code
+ * speed_limit_max}) paces it.
+ *
+ * <p>Progress is the contiguous prefix of finished stripes: everything below {@link #position()}
+ * has been synced, which is what a checkpoint ({@code resync_offset}) may record.
+ */
+public final class SyncJob {
+
+  /** Stripes in flight at once: 128 KiB per member, a quarter of the default cache at most. */
+  static final int WINDOW = 32;
+
+  private final StripeEngine engine;
+  private final SyncAction action;
+  private final long start;
+  private final long end;
+  private final Consumer<SyncJob> onFinish;
+  private final Semaphore window = new Semaphore(WINDOW);
+  private final ArrayIo io;
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private final AtomicLong mismatchSectors = new AtomicLong();
+  private final AtomicLong stripesDone = new AtomicLong();
+  private final long startedNanos = System.nanoTime();
+  private final Thread thread;
+
+  /** Done flags of the stripes from {@link #position} on, by stripe number modulo the ring. */
+  private final boolean[] doneRing = new boolean[WINDOW * 2];
+
+  private volatile long position;
+  private volatile long speedLimitKiBps;
+  private volatile boolean cancelled;
+  private volatile long finishedNanos;
+
+  SyncJob(
+      StripeEngine engine,
+      SyncAction action,
+      long start,
+      long end,
+      long speedLimitKiBps,
+      Consumer<SyncJob> onFinish) {
+    this.engine = engine;
+    this.action = action;
+    this.start = start;
+    this.end = end;
+    this.position = start;
+    this.speedLimitKiBps = speedLimitKiBps;
+    this.onFinish = onFinish;
+    this.io = new ArrayIo(engine);
+    this.io.kind = ArrayIo.Kind.SYNC;
+    this.thread =
+        Thread.ofPlatform().name("jraid-" + action.mdName()).daemon().unstarted(this::run);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** What the pass does. */
+  public SyncAction action() {
+    return action;
+  }
+
+  /** First member sector of the pass. */
+  public long startSector() {
+    return start;
+  }
+
+  /** Member sectors in all (the end of the pass). */
+  public long endSector() {
+    return end;
+  }
+
+  /** Member sectors below which every stripe is done (a valid checkpoint). */
+  public long position() {
+    return position;
+  }
+
+  /** Sectors of stripes whose parity did not match (md's {@code mismatch_cnt}: 8 per stripe). */
+  public long mismatchSectors() {
+    return mismatchSectors.get();
+  }
+
+  /** Whether the pass reached the end (false while running or when cancelled). */
+  public boolean completed() {
+    return finished.getCount() == 0 && !cancelled && position >= end;
+  }
+
+  /** Whether the pass has stopped, at the end or cancelled. */
+  public boolean finished() {
+    return finished.getCount() == 0;
+  }
+
+  /** Whether {@link #cancel()} stopped it. */
+  public boolean cancelled() {
+    return cancelled;
+  }
+
+  /** Current speed in KiB per second per member, averaged since the start. */
+  public long speedKiBps() {
+    long nanos = (finishedNanos != 0 ? finishedNanos : System.nanoTime()) - startedNanos;
+    long kib = stripesDone.get() * (StripeEngine.BLOCK / 1024);
+    return nanos <= 0 ? 0 : (long) (kib * 1e9 / nanos);
+  }
+
+  /** Estimated seconds to the end at the current speed, or -1 when unknown. */
+  public long etaSeconds() {
+    long speed = speedKiBps();
+    return speed <= 0 ? -1 : (end - position) / 2 / speed;
+  }
+
+  /** The speed limit, KiB per second per member. */
+  public long speedLimitKiBps() {
+    return speedLimitKiBps;
+  }
+
+  /** Changes the speed limit (md's {@code sync_speed_max}). */
+  public void speedLimitKiBps(long kibps) {
+    if (kibps <= 0) {
+      throw new IllegalArgumentException("speed limit " + kibps + " KiB/s: must be positive");
+    }
+    this.speedLimitKiBps = kibps;
+  }
+
+  /** Stops the pass after the stripes in flight; {@link #position()} stays a valid checkpoint. */
+  public void cancel() {
+    cancelled = true;
+  }
+
+  /** Waits for the pass to stop; true if it did within the timeout. */
+  public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+    return finished.await(timeout, unit);
+  }
+
+  private void run() {
+    try {
+      long sector = start;
+      while (sector < end && !cancelled) {
+        window.acquire();
+        pace(sector);
+        engine.submitSync(io, sector);
+        sector += StripeEngine.BLOCK / 512;
+      }
+      window.acquire(WINDOW); // the last stripes
+      window.release(WINDOW);
+    } catch (InterruptedException e) {
+      cancelled = true;
+    } finally {
+      finishedNanos = System.nanoTime();
+      try {
+        onFinish.accept(this);
+      } finally {
+        finished.countDown();
+      }
+    }
+  }
+
+  /** Sleeps while the pass (counting what it has sent) runs ahead of its speed limit. */
+  private void pace(long sector) throws InterruptedException {
+    long limit = speedLimitKiBps;
+    long kib = (sector - start) / 2;
+    long due = startedNanos + (long) (kib * 1e9 / limit);
+    long wait = due - System.nanoTime();
+    if (wait > 1_000_000) {
+      TimeUnit.NANOSECONDS.sleep(Math.min(wait, 100_000_000));
+    }
+  }
+
+  /** One stripe finished (any lane's thread). */
+  void stripeDone(long sector) {
+    stripesDone.incrementAndGet();
+    synchronized (doneRing) {
+      long stripe = sector / (StripeEngine.BLOCK / 512);
+      doneRing[(int) (stripe % doneRing.length)] = true;
+      long next = position;
+      while (next < end) {
+        int slot = (int) ((next / (StripeEngine.BLOCK / 512)) % doneRing.length);
+        if (!doneRing[slot]) {
+          break;
+        }
+        doneRing[slot] = false;
+        next += StripeEngine.BLOCK / 512;
+      }
+      if (next != position) {
+        position = next;
+        if (action == SyncAction.RESYNC) {
+          engine.syncedBelow(next);
+        }
+      }
+    }
+    window.release();
+  }
+
+  /** Counts a stripe whose parity did not match. */
+  void mismatch() {
+    mismatchSectors.addAndGet(StripeEngine.BLOCK / 512);
+  }
+
+  @Override
+  public String toString() {
+    return action.mdName() + " " + position + "/" + end + (cancelled ? " (cancelled)" : "");
+  }
+}
