@@ -12,6 +12,7 @@ final class BypassRead implements IoCompletion {
 
   private final StripeEngine engine;
   @Nullable ArrayIo io;
+  int member;
   long arrayOffset;
   long bufferOffset;
   int length;
@@ -32,6 +33,7 @@ final class BypassRead implements IoCompletion {
       return;
     }
     if (error != null) {
+      engine.stats().members[member].readErrors.increment();
       engine.splitIntoStripes(request, offset, at, len); // rebuild through the cache
     }
     request.pieceDone(null);

@@ -48,6 +48,11 @@ final class Lane implements Runnable {
 
   private @Nullable Stripe inactiveTail;
 
+  /** Stripes on the inactive list: counted by the lane, published for statistics. */
+  private int freeCount;
+
+  private volatile int free;
+
   /** Pieces waiting for a free stripe, in arrival order. */
   private @Nullable Bio waitingHead;
 
@@ -311,6 +316,7 @@ final class Lane implements Runnable {
   }
 
   private void addInactive(Stripe s) {
+    free = ++freeCount;
     s.prev = inactiveTail;
     s.next = null;
     if (inactiveTail == null) {
@@ -322,6 +328,7 @@ final class Lane implements Runnable {
   }
 
   private void removeInactive(Stripe s) {
+    free = --freeCount;
     if (s.prev == null) {
       inactiveHead = s.next;
     } else {
@@ -390,6 +397,15 @@ final class Lane implements Runnable {
       post(s);
       s = next;
     }
+  }
+
+  int stripeCount() {
+    return stripes.length;
+  }
+
+  /** Stripes of this lane in use (not free). */
+  int stripesInUse() {
+    return stripes.length - free;
   }
 
   // ---- audit ---------------------------------------------------------------------------------

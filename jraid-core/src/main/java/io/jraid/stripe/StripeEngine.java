@@ -88,6 +88,31 @@ public final class StripeEngine implements AutoCloseable {
 
     /** Members marked faulty while running. */
     public final LongAdder membersFailed = new LongAdder();
+
+    /** Array requests completed, by kind. */
+    public final LongAdder reads = new LongAdder();
+
+    public final LongAdder writes = new LongAdder();
+
+    /** I/O to each member slot. */
+    public final MemberStats[] members;
+
+    Stats(int disks) {
+      members = new MemberStats[disks];
+      for (int i = 0; i < disks; i++) {
+        members[i] = new MemberStats();
+      }
+    }
+  }
+
+  /** Counters of one member slot (what md shows per device in sysfs). */
+  public static final class MemberStats {
+    public final LongAdder reads = new LongAdder();
+    public final LongAdder writes = new LongAdder();
+    public final LongAdder bytesRead = new LongAdder();
+    public final LongAdder bytesWritten = new LongAdder();
+    public final LongAdder readErrors = new LongAdder();
+    public final LongAdder writeErrors = new LongAdder();
   }
 
   final String name;
@@ -100,7 +125,7 @@ public final class StripeEngine implements AutoCloseable {
   final boolean readOnly;
   final boolean skipCopy;
   final boolean rmwDisabled;
-  final Stats stats = new Stats();
+  final Stats stats;
 
   /**
    * Member sector from which parity may be stale (not yet resynced): writes there recompute parity
@@ -183,6 +208,7 @@ public final class StripeEngine implements AutoCloseable {
     this.rmwDisabled = !options.rmw();
     this.members = members.clone();
     this.faulty = new AtomicIntegerArray(disks);
+    this.stats = new Stats(disks);
     int missing = 0;
     for (BlockDevice m : members) {
       if (m == null) {
@@ -240,6 +266,34 @@ public final class StripeEngine implements AutoCloseable {
     return stats;
   }
 
+  /** Stripes in the cache (md's {@code stripe_cache_size}). */
+  public int stripeCacheSize() {
+    int total = 0;
+    for (Lane lane : lanes) {
+      total += lane.stripeCount();
+    }
+    return total;
+  }
+
+  /** Stripes in use right now (md's {@code stripe_cache_active}). */
+  public int stripesInUse() {
+    int total = 0;
+    for (Lane lane : lanes) {
+      total += lane.stripesInUse();
+    }
+    return total;
+  }
+
+  /** Array requests in flight. */
+  public long requestsInFlight() {
+    return inFlight.get();
+  }
+
+  /** The array's name. */
+  public String name() {
+    return name;
+  }
+
   /** Slots without a working member (missing or failed while running). */
   public int failedMembers() {
     return failedCount.get();
@@ -248,6 +302,12 @@ public final class StripeEngine implements AutoCloseable {
   /** Whether slot {@code i} has a working member. */
   public boolean memberInSync(int i) {
     return members[i] != null && faulty.get(i) == 0;
+  }
+
+  /** The name of slot {@code i}'s member, or {@code "missing"}. */
+  public String memberName(int i) {
+    BlockDevice m = members[i];
+    return m == null ? "missing" : m.name();
   }
 
   BlockDevice member(int i) {
@@ -425,6 +485,7 @@ public final class StripeEngine implements AutoCloseable {
               "buffer=" + buffer + " is confined to one thread: use a shared or global arena"));
       return;
     }
+    (kind == ArrayIo.Kind.READ ? stats.reads : stats.writes).increment();
     ArrayIo io = take(ioPool);
     io.kind = kind;
     io.buffer = buffer;
@@ -457,10 +518,14 @@ public final class StripeEngine implements AutoCloseable {
         splitIntoStripes(io, position, position - offset, len);
       } else {
         read.io = io;
+        read.member = member;
         read.arrayOffset = position;
         read.bufferOffset = position - offset;
         read.length = len;
         io.pending.incrementAndGet();
+        MemberStats counters = stats.members[member];
+        counters.reads.increment();
+        counters.bytesRead.add(len);
         member(member)
             .read(
                 io.buffer.asSlice(position - offset, len),

@@ -172,6 +172,7 @@ final class StripeHandler {
       return;
     }
     engine.stats.readErrors.increment();
+    engine.stats.members[d.index].readErrors.increment();
     if (d.has(REWRITE)) { // rewritten and still unreadable: give the member up
       d.clear(READ_ERROR | REWRITE);
       engine.markFaulty(d.index, error);
@@ -182,6 +183,7 @@ final class StripeHandler {
 
   private void writeDone(Dev d, @Nullable Throwable error) {
     if (error != null) {
+      engine.stats.members[d.index].writeErrors.increment();
       // md: a member write error fails the member (no bad-block log here); the stripe carries on
       // degraded, and the write is good as long as the redundancy covers the lost member.
       d.clear(REWRITE | READ_ERROR);
@@ -922,6 +924,9 @@ final class StripeHandler {
           continue;
         }
         d.ioWrite = true;
+        StripeEngine.MemberStats written = engine.stats.members[d.index];
+        written.writes.increment();
+        written.bytesWritten.add(StripeEngine.BLOCK);
         engine.member(d.index).write(d.page, offset, d.has(WANTFUA), d);
       } else if (d.has(WANTREAD)) {
         d.clear(WANTREAD);
@@ -931,6 +936,9 @@ final class StripeHandler {
           continue;
         }
         d.ioWrite = false;
+        StripeEngine.MemberStats read = engine.stats.members[d.index];
+        read.reads.increment();
+        read.bytesRead.add(StripeEngine.BLOCK);
         engine.member(d.index).read(d.page, offset, d);
       }
     }
