@@ -12,6 +12,9 @@ final class Json {
 
   private Json() {}
 
+  /** Text that is already JSON (e.g. another process's answer), written as it is. */
+  record Raw(String json) {}
+
   /** {@code value} as indented JSON. */
   static String write(@Nullable Object value) {
     StringBuilder out = new StringBuilder();
@@ -22,6 +25,7 @@ final class Json {
   private static void write(StringBuilder out, @Nullable Object value, int depth) {
     switch (value) {
       case null -> out.append("null");
+      case Raw raw -> out.append(raw.json().replace("\n", "\n" + "  ".repeat(depth)));
       case String s -> string(out, s);
       case Number n -> out.append(n);
       case Boolean b -> out.append(b);

@@ -31,6 +31,9 @@ public final class RaidArray implements BlockDevice {
   private final List<BlockDevice> opened;
   private final boolean readOnly;
 
+  /** How the array was assembled, when it was opened from members' superblocks. */
+  private volatile @Nullable AssemblyDecision decision;
+
   private RaidArray(String name, StripeEngine engine, List<BlockDevice> opened, boolean readOnly) {
     this.name = name;
     this.engine = engine;
@@ -76,6 +79,7 @@ public final class RaidArray implements BlockDevice {
             opened,
             readOnly,
             false);
+    array.decision = decision;
     if (!sb.clean()) {
       // md: "not clean -- starting background reconstruction" from the checkpoint; writes above
       // it recompute parity until the resync has passed.
@@ -125,6 +129,11 @@ public final class RaidArray implements BlockDevice {
   public static ArrayGeometry geometryOf(Superblock1 sb) {
     return ArrayGeometry.of(
         sb.level(), sb.layout(), sb.chunkSectors(), sb.raidDisks(), sb.size(), sb.dataOffset());
+  }
+
+  /** How the array was assembled from its members' superblocks, or null if it was not. */
+  public @Nullable AssemblyDecision decision() {
+    return decision;
   }
 
   /** The engine (for statistics and audits). */

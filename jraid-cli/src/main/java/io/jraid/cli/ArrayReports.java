@@ -1,0 +1,289 @@
+package io.jraid.cli;
+
+import io.jraid.array.AssemblyDecision;
+import io.jraid.array.RaidArray;
+import io.jraid.format.Superblock1;
+import io.jraid.layout.ArrayGeometry;
+import io.jraid.stripe.StripeEngine;
+import io.jraid.stripe.SyncJob;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What {@code /proc/mdstat} and {@code mdadm --detail} show, for a running jraid array: the same
+ * lines and layout, so that eyes and scripts trained on md read them unchanged. Also the same
+ * values as JSON.
+ */
+final class ArrayReports {
+
+  private static final DateTimeFormatter CTIME =
+      DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss yyyy", Locale.ROOT);
+
+  private ArrayReports() {}
+
+  /** The array's paragraph of {@code /proc/mdstat} (without the header and footer lines). */
+  static String mdstat(String device, RaidArray array) {
+    StripeEngine e = array.engine();
+    ArrayGeometry g = e.geometry();
+    int n = g.raidDisks();
+    StringBuilder out = new StringBuilder();
+    out.append(device).append(" : active ");
+    if (array.readOnly()) {
+      out.append("(read-only) ");
+    }
+    out.append("raid").append(g.level());
+    for (int i = 0; i < n; i++) {
+      String member = e.memberName(i);
+      if (member.equals("missing")) {
+        continue;
+      }
+      out.append(' ').append(shortName(member)).append('[').append(i).append(']');
+      if (!e.memberInSync(i)) {
+        out.append("(F)");
+      }
+    }
+    out.append('\n');
+    out.append("      ")
+        .append(g.arraySectors() / 2)
+        .append(" blocks super ")
+        .append(superVersion(array))
+        .append(" level ")
+        .append(g.level())
+        .append(", ")
+        .append(g.chunkSectors() / 2)
+        .append("k chunk, algorithm ")
+        .append(g.algorithm().code())
+        .append(" [")
+        .append(n)
+        .append('/')
+        .append(n - e.failedMembers())
+        .append("] [");
+    for (int i = 0; i < n; i++) {
+      out.append(e.memberInSync(i) ? 'U' : '_');
+    }
+    out.append("]\n");
+    SyncJob job = e.syncJob();
+    if (job != null && !job.finished()) {
+      out.append("      ").append(progressLine(job)).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** md's progress line: {@code [==>....] resync = 12.5% (…/…) finish=1.2min speed=…K/sec}. */
+  static String progressLine(SyncJob job) {
+    long total = job.endSector();
+    long done = job.position();
+    int perMille = total == 0 ? 1000 : (int) (done * 1000 / total);
+    int x = perMille / 50;
+    StringBuilder bar = new StringBuilder("[");
+    bar.append("=".repeat(x)).append('>').append(".".repeat(20 - x)).append("]  ");
+    long eta = job.etaSeconds();
+    long minutes = eta < 0 ? 0 : eta / 60;
+    long tenths = eta < 0 ? 0 : (eta % 60) / 6;
+    return bar
+        + String.format(
+            Locale.ROOT,
+            "%s =%3d.%d%% (%d/%d) finish=%d.%dmin speed=%dK/sec",
+            job.action().mdName(),
+            perMille / 10,
+            perMille % 10,
+            done / 2,
+            total / 2,
+            minutes,
+            tenths,
+            job.speedKiBps());
+  }
+
+  /** {@code mdadm --detail}'s report. */
+  static String detail(String device, RaidArray array, ZoneId zone) {
+    StripeEngine e = array.engine();
+    ArrayGeometry g = e.geometry();
+    AssemblyDecision decision = array.decision();
+    Superblock1 sb = decision == null ? null : decision.freshest();
+    StringBuilder out = new StringBuilder();
+    out.append(device).append(":\n");
+    line(out, "Version", superVersion(array));
+    if (sb != null) {
+      line(
+          out,
+          "Creation Time",
+          CTIME.format(Instant.ofEpochSecond(sb.ctimeSeconds()).atZone(zone)));
+    }
+    line(out, "Raid Level", "raid" + g.level());
+    long arrayBytes = g.arraySectors() * 512;
+    line(out, "Array Size", (arrayBytes >> 10) + ExamineReport.humanSize(arrayBytes));
+    long devBytes = g.devSectors() * 512;
+    line(out, "Used Dev Size", (devBytes >> 10) + ExamineReport.humanSize(devBytes));
+    int n = g.raidDisks();
+    int working = n - e.failedMembers();
+    line(out, "Raid Devices", Integer.toString(n));
+    line(out, "Total Devices", Integer.toString(present(e)));
+    line(out, "Persistence", "Superblock is persistent");
+    out.append('\n');
+    line(out, "State", state(array));
+    line(out, "Active Devices", Integer.toString(working));
+    line(out, "Working Devices", Integer.toString(working));
+    line(out, "Failed Devices", Integer.toString(present(e) - working));
+    line(out, "Spare Devices", "0");
+    out.append('\n');
+    if (g.level() != 4) {
+      line(out, "Layout", g.algorithm().mdadmName());
+    }
+    line(out, "Chunk Size", (g.chunkSectors() / 2) + "K");
+    out.append('\n');
+    line(out, "Consistency Policy", "resync");
+    out.append('\n');
+    SyncJob job = e.syncJob();
+    if (job != null && !job.finished()) {
+      long perCent = job.endSector() == 0 ? 100 : job.position() * 100 / job.endSector();
+      line(out, statusLabel(job), perCent + "% complete");
+      out.append('\n');
+    }
+    if (sb != null) {
+      line(out, "Name", ExamineReport.name(sb));
+      line(out, "UUID", sb.setUuid().toString());
+      line(out, "Events", Long.toUnsignedString(sb.events()));
+      out.append('\n');
+    }
+    out.append("    Number   Major   Minor   RaidDevice State\n");
+    for (int i = 0; i < n; i++) {
+      String member = e.memberName(i);
+      boolean missing = member.equals("missing");
+      String state = missing ? "removed" : e.memberInSync(i) ? "active sync" : "faulty";
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "    %5s   %5s   %5s    %5d      %-12s  %s%n",
+              missing ? "-" : Integer.toString(i),
+              "-",
+              "-",
+              i,
+              state,
+              missing ? "" : member));
+    }
+    return out.toString().replace(" \n", "\n");
+  }
+
+  /** The same facts as {@link #detail}, typed, for {@code --json}. */
+  static Map<String, Object> json(String device, RaidArray array) {
+    StripeEngine e = array.engine();
+    ArrayGeometry g = e.geometry();
+    AssemblyDecision decision = array.decision();
+    Superblock1 sb = decision == null ? null : decision.freshest();
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("device", device);
+    map.put("name", e.name());
+    if (sb != null) {
+      map.put("uuid", sb.setUuid().toString());
+      map.put("events", sb.events());
+      map.put("creation_time", sb.ctimeSeconds());
+    }
+    map.put("metadata", superVersion(array));
+    map.put("level", g.level());
+    map.put("layout", g.level() == 4 ? "parity-last" : g.algorithm().mdadmName());
+    map.put("chunk_bytes", g.chunkSectors() * 512L);
+    map.put("raid_devices", g.raidDisks());
+    map.put("array_size_bytes", g.arraySectors() * 512);
+    map.put("used_dev_size_bytes", g.devSectors() * 512);
+    map.put("state", state(array));
+    map.put("read_only", array.readOnly());
+    map.put("failed_members", e.failedMembers());
+    map.put("degraded", e.failedMembers() > 0);
+    List<Object> members = new ArrayList<>();
+    for (int i = 0; i < g.raidDisks(); i++) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      String name = e.memberName(i);
+      m.put("slot", i);
+      m.put("device", name.equals("missing") ? null : name);
+      m.put("state", name.equals("missing") ? "removed" : e.memberInSync(i) ? "in_sync" : "faulty");
+      StripeEngine.MemberStats stats = e.stats().members[i];
+      m.put("read_errors", stats.readErrors.sum());
+      m.put("write_errors", stats.writeErrors.sum());
+      members.add(m);
+    }
+    map.put("members", members);
+    SyncJob job = e.syncJob();
+    if (job != null) {
+      Map<String, Object> sync = new LinkedHashMap<>();
+      sync.put("action", job.action().mdName());
+      sync.put("running", !job.finished());
+      sync.put("completed", job.completed());
+      sync.put("position_sectors", job.position());
+      sync.put("total_sectors", job.endSector());
+      sync.put("speed_kib_per_sec", job.speedKiBps());
+      sync.put("eta_seconds", job.etaSeconds());
+      sync.put("mismatch_sectors", job.mismatchSectors());
+      if (!job.finished()) {
+        sync.put("progress_line", progressLine(job));
+      }
+      map.put("sync", sync);
+    }
+    map.put("stripe_cache_size", e.stripeCacheSize());
+    map.put("stripe_cache_active", e.stripesInUse());
+    return map;
+  }
+
+  /** mdadm's State line: clean/active, degraded, resyncing… */
+  static String state(RaidArray array) {
+    StripeEngine e = array.engine();
+    List<String> parts = new ArrayList<>();
+    parts.add(e.syncedBelow() == Long.MAX_VALUE ? "clean" : "active");
+    if (e.failedMembers() > 0) {
+      parts.add("degraded");
+    }
+    SyncJob job = e.syncJob();
+    if (job != null && !job.finished()) {
+      parts.add(
+          switch (job.action()) {
+            case RESYNC -> "resyncing";
+            case CHECK -> "checking";
+            case REPAIR -> "repairing";
+          });
+    }
+    return String.join(", ", parts);
+  }
+
+  private static String statusLabel(SyncJob job) {
+    return switch (job.action()) {
+      case RESYNC -> "Resync Status";
+      case CHECK -> "Check Status";
+      case REPAIR -> "Repair Status";
+    };
+  }
+
+  private static int present(StripeEngine e) {
+    int count = 0;
+    for (int i = 0; i < e.geometry().raidDisks(); i++) {
+      if (!e.memberName(i).equals("missing")) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private static String superVersion(RaidArray array) {
+    AssemblyDecision decision = array.decision();
+    return decision == null ? "none" : decision.freshest().version().toString();
+  }
+
+  private static String shortName(String path) {
+    Path name = Path.of(path).getFileName();
+    return name == null ? path : name.toString();
+  }
+
+  private static void line(StringBuilder out, String label, @Nullable String value) {
+    out.append(" ".repeat(Math.max(0, 18 - label.length())))
+        .append(label)
+        .append(" : ")
+        .append(value)
+        .append('\n');
+  }
+}
