@@ -148,6 +148,7 @@ public final class StripeEngine implements AutoCloseable {
   private final MpmcArrayQueue<Bio> bioPool;
   private final MpmcArrayQueue<BypassRead> bypassPool;
   private final AtomicLong inFlight = new AtomicLong();
+  private final AtomicLong writesInFlight = new AtomicLong();
   private final int bioCapacity;
   private final long size;
   private volatile boolean closed;
@@ -282,6 +283,11 @@ public final class StripeEngine implements AutoCloseable {
       total += lane.stripesInUse();
     }
     return total;
+  }
+
+  /** Array writes in flight. */
+  public long writesInFlight() {
+    return writesInFlight.get();
   }
 
   /** Array requests in flight. */
@@ -485,7 +491,12 @@ public final class StripeEngine implements AutoCloseable {
               "buffer=" + buffer + " is confined to one thread: use a shared or global arena"));
       return;
     }
-    (kind == ArrayIo.Kind.READ ? stats.reads : stats.writes).increment();
+    if (kind == ArrayIo.Kind.WRITE) {
+      writesInFlight.incrementAndGet();
+      stats.writes.increment();
+    } else {
+      stats.reads.increment();
+    }
     ArrayIo io = take(ioPool);
     io.kind = kind;
     io.buffer = buffer;
@@ -594,6 +605,9 @@ public final class StripeEngine implements AutoCloseable {
   }
 
   void recycle(ArrayIo io) {
+    if (io.kind == ArrayIo.Kind.WRITE) {
+      writesInFlight.decrementAndGet();
+    }
     inFlight.decrementAndGet();
     ioPool.add(io);
   }
