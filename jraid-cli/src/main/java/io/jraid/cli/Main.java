@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       ExamineCommand.class,
       AssembleCommand.class,
+      CreateCommand.class,
       CatCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class LinuxExamineTest {
 
-  private static final Path MDADM = Path.of("/usr/sbin/mdadm");
+  static final Path MDADM = Path.of("/usr/sbin/mdadm");
 
   static List<Fixture> fixtures() {
     return LinuxFixtures.all();
@@ -34,12 +34,7 @@ class LinuxExamineTest {
   @ParameterizedTest
   @MethodSource("fixtures")
   void examinePrintsWhatMdadmPrints(Fixture fixture) throws Exception {
-    if (!Files.isExecutable(MDADM)) {
-      if (System.getenv("JRAID_REQUIRE_MDADM") != null) {
-        fail("JRAID_REQUIRE_MDADM is set but " + MDADM + " is missing: apt-get install mdadm");
-      }
-      Assumptions.abort("mdadm is not installed (apt-get install mdadm)");
-    }
+    requireMdadm();
     for (Path image : fixture.images()) {
       CliRun ours = CliRun.of("examine", image.toString());
       assertThat(ours.err()).isEmpty();
@@ -70,7 +65,17 @@ class LinuxExamineTest {
     }
   }
 
-  private static String mdadmExamine(Path image) throws IOException, InterruptedException {
+  /** Skips the test when mdadm is missing, or fails it when CI says mdadm must be there. */
+  static void requireMdadm() {
+    if (!Files.isExecutable(MDADM)) {
+      if (System.getenv("JRAID_REQUIRE_MDADM") != null) {
+        fail("JRAID_REQUIRE_MDADM is set but " + MDADM + " is missing: apt-get install mdadm");
+      }
+      Assumptions.abort("mdadm is not installed (apt-get install mdadm)");
+    }
+  }
+
+  static String mdadmExamine(Path image) throws IOException, InterruptedException {
     Process p =
         new ProcessBuilder(MDADM.toString(), "--examine", image.toString())
             .redirectErrorStream(true)

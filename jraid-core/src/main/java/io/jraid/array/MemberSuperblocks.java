@@ -1,0 +1,346 @@
+package io.jraid.array;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.format.FeatureMap;
+import io.jraid.format.RoleTable;
+import io.jraid.format.Superblock1;
+import io.jraid.format.Superblock1Codec;
+import io.jraid.format.Superblock1Layout;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The superblocks of a running array's working members, and how they change: md's {@code
+ * md_update_sb()} for jraid. Each {@link #update} applies one {@link Change} to every working
+ * member's superblock — events + 1, {@code utime} = now, and the change's resync offset, roles and
+ * recovery offsets — then writes them all and waits: for each member a flush (so that data written
+ * before is durable before the superblock says so, md's PREFLUSH) and then a FUA write of the
+ * superblock's 4 KiB block. Members run in parallel.
+ *
+ * <p>A member whose new role is {@link RoleTable#FAULTY} leaves the working set and is not written
+ * (md writes only working members). A member whose write or flush fails is reported in the {@link
+ * Result}: its on-disk superblock is then unknown, and the caller should fail it with a further
+ * update ({@code Change.faulty(devNumber)}), as md does on a failed metadata write.
+ *
+ * <p>Uses: mark the array dirty ({@link Change#markDirty()}) and wait before the first write after
+ * a clean period (md's safe mode), mark it clean ({@link Change#markClean()}) on a clean stop. md's
+ * trick of decrementing events on a clean↔dirty flip is not mirrored: every update counts, so the
+ * events only grow (members one behind are still accepted at assembly).
+ *
+ * <p>The write-intent bitmap's superblock is deliberately left alone: its {@code events} then fall
+ * behind the array's, so md (and jraid) treat the bitmap as stale and resync everything after an
+ * unclean stop rather than trusting bits jraid does not maintain yet. Raising them would be safe
+ * only once every write sets its bits first.
+ *
+ * <p>Thread-safe: updates run one at a time.
+ */
+public final class MemberSuperblocks {
+
+  /**
+   * One working member.
+   *
+   * @param device where its superblock is written
+   * @param superblock what its superblock says (the last one written, or read at assembly)
+   */
+  public record Entry(BlockDevice device, Superblock1 superblock) {}
+
+  /**
+   * A member whose superblock could not be written.
+   *
+   * @param device the member
+   * @param devNumber its descriptor number (for {@link Change#faulty})
+   * @param error what failed
+   */
+  public record Failure(BlockDevice device, int devNumber, IOException error) {}
+
+  /**
+   * What an update did.
+   *
+   * @param events the array's event count now
+   * @param written the members whose new superblock is on disk
+   * @param failed the members whose write failed
+   */
+  public record Result(long events, List<Entry> written, List<Failure> failed) {
+
+    /** Copies the lists. */
+    public Result {
+      written = List.copyOf(written);
+      failed = List.copyOf(failed);
+    }
+
+    /** Whether every working member was written. */
+    public boolean allWritten() {
+      return failed.isEmpty();
+    }
+  }
+
+  /**
+   * A change to the array's state, applied to every working member's superblock. Combine with
+   * {@link #and}.
+   *
+   * @param resyncOffset the new {@code resync_offset}, or null to keep it
+   * @param roles new {@code dev_roles[]} entries by descriptor number
+   * @param recoveryOffsets new recovery offsets by descriptor number; {@link
+   *     Superblock1#MAX_SECTOR} means rebuilt (the recovery-offset feature is cleared)
+   */
+  public record Change(
+      @Nullable Long resyncOffset,
+      Map<Integer, Integer> roles,
+      Map<Integer, Long> recoveryOffsets) {
+
+    /** Copies the maps. */
+    public Change {
+      roles = Map.copyOf(roles);
+      recoveryOffsets = Map.copyOf(recoveryOffsets);
+    }
+
+    /** Nothing but events + 1 and the update time. */
+    public static Change none() {
+      return new Change(null, Map.of(), Map.of());
+    }
+
+    /** The array is clean: parity matches the data ({@code resync_offset = MaxSector}). */
+    public static Change markClean() {
+      return resyncOffset(Superblock1.MAX_SECTOR);
+    }
+
+    /** The array is dirty: writes may be in flight, parity may not match ({@code 0}). */
+    public static Change markDirty() {
+      return resyncOffset(0);
+    }
+
+    /** Parity is known good below member sector {@code sectors} (a resync checkpoint). */
+    public static Change resyncOffset(long sectors) {
+      return new Change(sectors, Map.of(), Map.of());
+    }
+
+    /** Descriptor {@code devNumber} takes {@code role} (a slot, spare or faulty). */
+    public static Change role(int devNumber, int role) {
+      return new Change(null, Map.of(devNumber, role), Map.of());
+    }
+
+    /** Descriptor {@code devNumber} failed: marked faulty, and no longer written. */
+    public static Change faulty(int devNumber) {
+      return role(devNumber, RoleTable.FAULTY);
+    }
+
+    /**
+     * Descriptor {@code devNumber} is rebuilt up to member sector {@code sectors}; {@link
+     * Superblock1#MAX_SECTOR} once fully rebuilt.
+     */
+    public static Change recoveryOffset(int devNumber, long sectors) {
+      return new Change(null, Map.of(), Map.of(devNumber, sectors));
+    }
+
+    /** This change and then {@code other} (whose values win where both set one). */
+    public Change and(Change other) {
+      Map<Integer, Integer> r = new HashMap<>(roles);
+      r.putAll(other.roles);
+      Map<Integer, Long> o = new HashMap<>(recoveryOffsets);
+      o.putAll(other.recoveryOffsets);
+      return new Change(other.resyncOffset != null ? other.resyncOffset : resyncOffset, r, o);
+    }
+  }
+
+  private final InstantSource clock;
+  private List<Entry> members;
+
+  /**
+   * The working members and their current superblocks.
+   *
+   * @param clock gives {@code utime}
+   * @throws IllegalArgumentException if the superblocks are not of one array at one event count
+   */
+  public MemberSuperblocks(List<Entry> members, InstantSource clock) {
+    if (members.isEmpty()) {
+      throw new IllegalArgumentException("members=[] (an array has at least one working member)");
+    }
+    Superblock1 first = members.getFirst().superblock();
+    for (Entry e : members) {
+      Superblock1 sb = e.superblock();
+      if (!sb.setUuid().equals(first.setUuid()) || sb.events() != first.events()) {
+        throw new IllegalArgumentException(
+            e.device().name()
+                + ": array "
+                + sb.setUuid()
+                + " events "
+                + sb.events()
+                + " differs from "
+                + members.getFirst().device().name()
+                + " ("
+                + first.setUuid()
+                + " events "
+                + first.events()
+                + "): bring every working member to one event count first");
+      }
+    }
+    this.members = List.copyOf(members);
+    this.clock = clock;
+  }
+
+  /** The working members and their superblocks as last written. */
+  public synchronized List<Entry> members() {
+    return members;
+  }
+
+  /** The array's event count. */
+  public synchronized long events() {
+    return members.getFirst().superblock().events();
+  }
+
+  /**
+   * Applies {@code change} to every working member's superblock and writes them all (see the class
+   * comment); returns when every write has ended (an interrupt is kept for later, since the buffers
+   * must outlive the writes).
+   *
+   * @throws IllegalArgumentException if the change would leave no working member
+   */
+  public synchronized Result update(Change change) {
+    long events = events() + 1;
+    long now = clock.instant().getEpochSecond();
+    List<Entry> next = new ArrayList<>();
+    for (Entry e : members) {
+      Superblock1 sb = apply(e.superblock(), change, events, now);
+      if (sb.role() != RoleTable.FAULTY) {
+        next.add(new Entry(e.device(), sb));
+      }
+    }
+    if (next.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the change " + change + " would leave no working member to write");
+    }
+    List<Entry> written = new ArrayList<>();
+    List<Failure> failed = new ArrayList<>();
+    try (Arena arena = Arena.ofShared()) {
+      List<CompletableFuture<Void>> writes = new ArrayList<>();
+      for (Entry e : next) {
+        MemorySegment block = arena.allocate(Superblock1Layout.BLOCK_BYTES, 4096);
+        block.fill((byte) 0);
+        Superblock1Codec.encode(e.superblock(), block);
+        writes.add(flushThenWrite(e.device(), block, e.superblock().superOffset() * 512));
+      }
+      for (int i = 0; i < next.size(); i++) {
+        Entry e = next.get(i);
+        IOException error = await(writes.get(i), e.device().name());
+        if (error == null) {
+          written.add(e);
+        } else {
+          failed.add(new Failure(e.device(), e.superblock().devNumber(), error));
+        }
+      }
+    }
+    members = List.copyOf(next);
+    return new Result(events, written, failed);
+  }
+
+  /** The superblock after {@code change}, as md's {@code super_1_sync()} would write it. */
+  static Superblock1 apply(Superblock1 sb, Change change, long events, long now) {
+    RoleTable roles = sb.roles();
+    for (Map.Entry<Integer, Integer> r : change.roles().entrySet()) {
+      roles = roles.withRole(r.getKey(), r.getValue());
+    }
+    int features = sb.featureMap();
+    long recovery = sb.recoveryOffset();
+    Long own = change.recoveryOffsets().get(sb.devNumber());
+    if (own != null && own == Superblock1.MAX_SECTOR) {
+      features &= ~FeatureMap.RECOVERY_OFFSET;
+      recovery = 0;
+    } else if (own != null) {
+      features |= FeatureMap.RECOVERY_OFFSET;
+      recovery = own;
+    }
+    Long resync = change.resyncOffset();
+    return new Superblock1(
+        features,
+        sb.setUuid(),
+        sb.setName(),
+        sb.ctime(),
+        sb.level(),
+        sb.layout(),
+        sb.size(),
+        sb.chunkSectors(),
+        sb.raidDisks(),
+        sb.bitmapOffset(),
+        sb.newLevel(),
+        sb.reshapePosition(),
+        sb.deltaDisks(),
+        sb.newLayout(),
+        sb.newChunk(),
+        sb.newOffset(),
+        sb.dataOffset(),
+        sb.dataSize(),
+        sb.superOffset(),
+        recovery,
+        sb.devNumber(),
+        sb.cntCorrectedRead(),
+        sb.deviceUuid(),
+        sb.devFlags(),
+        sb.bblogShift(),
+        sb.bblogSize(),
+        sb.bblogOffset(),
+        now,
+        events,
+        resync != null ? resync : sb.resyncOffset(),
+        sb.logicalBlockSize(),
+        roles);
+  }
+
+  private static CompletableFuture<Void> flushThenWrite(
+      BlockDevice device, MemorySegment block, long offset) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    device.flush(flushError -> {
+      if (flushError != null) {
+        done.completeExceptionally(flushError);
+        return;
+      }
+      device.write(
+          block,
+          offset,
+          true,
+          writeError -> {
+            if (writeError != null) {
+              done.completeExceptionally(writeError);
+            } else {
+              done.complete(null);
+            }
+          });
+    });
+    return done;
+  }
+
+  /**
+   * Waits for {@code f} even if interrupted (its buffer must outlive the I/O), keeping the
+   * interrupt; the I/O error it ended with, or null.
+   */
+  private static @Nullable IOException await(CompletableFuture<Void> f, String device) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          f.get();
+          return null;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          return cause instanceof IOException io
+              ? io
+              : new IOException(device + ": superblock write failed: " + cause, cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

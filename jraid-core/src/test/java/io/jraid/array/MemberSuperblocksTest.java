@@ -1,0 +1,172 @@
+package io.jraid.array;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jraid.array.MemberSuperblocks.Change;
+import io.jraid.array.MemberSuperblocks.Entry;
+import io.jraid.array.MemberSuperblocks.Result;
+import io.jraid.device.BlockDevice;
+import io.jraid.device.FaultyDevice;
+import io.jraid.device.MemoryDevice;
+import io.jraid.format.FeatureMap;
+import io.jraid.format.MetadataVersion;
+import io.jraid.format.RoleTable;
+import io.jraid.format.Superblock1;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The running array's superblock updater: after each update every working member, read back from
+ * its device, shows events + 1, the new update time and the new state; failed members are not
+ * written; a member whose write or flush fails is reported and the others are written.
+ */
+class MemberSuperblocksTest {
+
+  private static final long NOW = 1_800_000_000;
+  private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
+
+  /** A fresh 4-member RAID-6 (needs a resync) on memory devices, optionally wrapped. */
+  private static List<Entry> created(MetadataVersion version, boolean faulty) throws Exception {
+    CreateRequest request =
+        new CreateRequest(
+            6, 4, 128, null, version, "t", null, CreateRequest.Bitmap.INTERNAL, false, 0);
+    List<BlockDevice> devices = new ArrayList<>();
+    List<CreatePlanner.Device> planned = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      BlockDevice d = MemoryDevice.create("m" + i, 4L << 20);
+      devices.add(faulty ? new FaultyDevice(d) : d);
+      planned.add(new CreatePlanner.Device(d.name(), d.sectors()));
+    }
+    CreatePlan plan = CreatePlanner.plan(request, planned, CreatePlanner.Identity.random(4, CLOCK));
+    List<Member> members = ArrayCreator.write(plan, devices);
+    List<Entry> entries = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      entries.add(new Entry(devices.get(i), members.get(i).superblock()));
+    }
+    return entries;
+  }
+
+  private static Superblock1 onDisk(BlockDevice d) throws Exception {
+    return MemberReader.read(d).superblock();
+  }
+
+  @ParameterizedTest
+  @EnumSource(MetadataVersion.class)
+  void cleanAndDirtyReachEveryMember(MetadataVersion version) throws Exception {
+    List<Entry> entries = created(version, false);
+    MemberSuperblocks sbs = new MemberSuperblocks(entries, CLOCK);
+    Result clean = sbs.update(Change.markClean());
+    assertThat(clean.allWritten()).isTrue();
+    assertThat(clean.events()).isEqualTo(1);
+    assertThat(clean.written()).hasSize(4);
+    for (Entry e : entries) {
+      Superblock1 sb = onDisk(e.device());
+      assertThat(sb.events()).isEqualTo(1);
+      assertThat(sb.resyncOffset()).isEqualTo(Superblock1.MAX_SECTOR);
+      assertThat(sb.utimeSeconds()).isEqualTo(NOW);
+      assertThat(sb.ctime()).isEqualTo(e.superblock().ctime());
+      assertThat(MemberReader.read(e.device()).bitmap()).isNotNull();
+    }
+    assertThat(AssemblyPlanner.plan(readAll(entries)).verdict())
+        .isEqualTo(AssemblyDecision.Verdict.CLEAN);
+    sbs.update(Change.markDirty());
+    for (Entry e : entries) {
+      assertThat(onDisk(e.device()).events()).isEqualTo(2);
+      assertThat(onDisk(e.device()).resyncOffset()).isZero();
+    }
+    assertThat(sbs.events()).isEqualTo(2);
+    assertThat(AssemblyPlanner.plan(readAll(entries)).verdict())
+        .isEqualTo(AssemblyDecision.Verdict.NEEDS_RESYNC);
+  }
+
+  @Test
+  void aFailedMemberIsMarkedFaultyAndNoLongerWritten() throws Exception {
+    List<Entry> entries = created(MetadataVersion.V1_2, false);
+    MemberSuperblocks sbs = new MemberSuperblocks(entries, CLOCK);
+    sbs.update(Change.markClean());
+    Result r = sbs.update(Change.faulty(2));
+    assertThat(r.written()).hasSize(3);
+    assertThat(sbs.members()).extracting(e -> e.superblock().devNumber()).containsExactly(0, 1, 3);
+    for (int i : new int[] {0, 1, 3}) {
+      Superblock1 sb = onDisk(entries.get(i).device());
+      assertThat(sb.events()).isEqualTo(2);
+      assertThat(sb.roles().role(2)).isEqualTo(RoleTable.FAULTY);
+      assertThat(sb.role()).isEqualTo(i);
+    }
+    assertThat(onDisk(entries.get(2).device()).events()).isEqualTo(1); // not written
+    AssemblyDecision d = AssemblyPlanner.plan(readAll(entries));
+    assertThat(d.verdict()).isEqualTo(AssemblyDecision.Verdict.DEGRADED);
+    assertThat(d.excluded()).hasSize(1);
+  }
+
+  @Test
+  void recoveryOffsetIsPerMemberAndClearsWhenRebuilt() throws Exception {
+    List<Entry> entries = created(MetadataVersion.V1_2, false);
+    MemberSuperblocks sbs = new MemberSuperblocks(entries, CLOCK);
+    sbs.update(Change.markClean().and(Change.recoveryOffset(1, 4096)));
+    Superblock1 rebuilding = onDisk(entries.get(1).device());
+    assertThat(rebuilding.has(FeatureMap.RECOVERY_OFFSET)).isTrue();
+    assertThat(rebuilding.recoveryOffset()).isEqualTo(4096);
+    assertThat(onDisk(entries.get(0).device()).has(FeatureMap.RECOVERY_OFFSET)).isFalse();
+    AssemblyDecision d = AssemblyPlanner.plan(readAll(entries));
+    assertThat(d.slots().get(1).state()).isEqualTo(AssemblyDecision.SlotState.REBUILDING);
+    sbs.update(Change.recoveryOffset(1, Superblock1.MAX_SECTOR));
+    Superblock1 rebuilt = onDisk(entries.get(1).device());
+    assertThat(rebuilt.has(FeatureMap.RECOVERY_OFFSET)).isFalse();
+    assertThat(rebuilt.recoveryOffset()).isZero();
+    assertThat(rebuilt.events()).isEqualTo(2);
+    assertThat(rebuilt.clean()).isTrue(); // the earlier change stays
+  }
+
+  @Test
+  void aMemberWhoseWriteFailsIsReportedAndTheOthersAreWritten() throws Exception {
+    List<Entry> entries = created(MetadataVersion.V1_2, true);
+    FaultyDevice bad = (FaultyDevice) entries.get(1).device();
+    bad.failWrites(8, 8); // the v1.2 superblock's 4 KiB
+    FaultyDevice flushless = (FaultyDevice) entries.get(3).device();
+    flushless.failFlushes(true);
+    MemberSuperblocks sbs = new MemberSuperblocks(entries, CLOCK);
+    Result r = sbs.update(Change.markClean());
+    assertThat(r.allWritten()).isFalse();
+    assertThat(r.failed()).extracting(MemberSuperblocks.Failure::devNumber).containsExactly(1, 3);
+    assertThat(r.failed().getFirst().error().getMessage()).contains("m1");
+    assertThat(r.written()).extracting(e -> e.superblock().devNumber()).containsExactly(0, 2);
+    assertThat(onDisk(entries.get(0).device()).events()).isEqualTo(1);
+    assertThat(onDisk(entries.get(1).device()).events()).isZero(); // the write never landed
+    assertThat(onDisk(entries.get(3).device()).events()).isZero(); // no flush, no write
+    // The caller fails them; the survivors carry the news.
+    Result failed = sbs.update(Change.faulty(1).and(Change.faulty(3)));
+    assertThat(failed.allWritten()).isTrue();
+    assertThat(onDisk(entries.get(0).device()).roles().role(1)).isEqualTo(RoleTable.FAULTY);
+    assertThat(onDisk(entries.get(2).device()).roles().role(3)).isEqualTo(RoleTable.FAULTY);
+  }
+
+  @Test
+  void membersMustBeOneArrayAtOneEventCount() throws Exception {
+    List<Entry> entries = new ArrayList<>(created(MetadataVersion.V1_2, false));
+    Entry other = created(MetadataVersion.V1_2, false).getFirst();
+    entries.set(3, other);
+    assertThatThrownBy(() -> new MemberSuperblocks(entries, CLOCK))
+        .hasMessageContaining("one event count");
+    MemberSuperblocks one = new MemberSuperblocks(List.of(entries.getFirst()), CLOCK);
+    assertThatThrownBy(() -> one.update(Change.faulty(0)))
+        .hasMessageContaining("no working member");
+  }
+
+  private static List<Member> readAll(List<Entry> entries) throws Exception {
+    List<Member> members = new ArrayList<>();
+    for (Entry e : entries) {
+      Member m = MemberReader.read(e.device());
+      members.add(
+          new Member(e.device().name(), m.deviceSectors(), m.superblock(), m.badBlocks(), null));
+    }
+    return members;
+  }
+}
