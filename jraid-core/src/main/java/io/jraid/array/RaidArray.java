@@ -34,6 +34,12 @@ public final class RaidArray implements BlockDevice {
   /** How the array was assembled, when it was opened from members' superblocks. */
   private volatile @Nullable AssemblyDecision decision;
 
+  /** The working members' superblocks, when the array runs writable from superblocks. */
+  private volatile @Nullable MemberSuperblocks superblocks;
+
+  /** md's clean/dirty recording, with {@link #superblocks}. */
+  private volatile @Nullable SafeMode safeMode;
+
   private RaidArray(String name, StripeEngine engine, List<BlockDevice> opened, boolean readOnly) {
     this.name = name;
     this.engine = engine;
@@ -84,11 +90,110 @@ public final class RaidArray implements BlockDevice {
       // md: "not clean -- starting background reconstruction" from the checkpoint; writes above
       // it recompute parity until the resync has passed.
       array.engine.markUnsynced(sb.resyncOffset());
-      if (!readOnly) {
-        array.engine.startSync(SyncAction.RESYNC, sb.resyncOffset(), job -> {});
+    }
+    if (!readOnly) {
+      array.superblocks = superblocksOf(decision, members);
+      array.safeMode =
+          new SafeMode(
+              array.name,
+              array::recordState,
+              array.engineSink(),
+              sb.clean(),
+              SafeMode.DEFAULT_DELAY_MS);
+      if (!sb.clean()) {
+        array.engine.startSync(SyncAction.RESYNC, sb.resyncOffset(), array::syncFinished);
       }
     }
     return array;
+  }
+
+  /**
+   * The working members' superblocks, brought to the freshest event count (assembly accepts a
+   * member one update behind; the next update writes them all alike).
+   */
+  private static MemberSuperblocks superblocksOf(
+      AssemblyDecision decision, @Nullable BlockDevice[] members) {
+    long events = decision.freshest().events();
+    List<MemberSuperblocks.Entry> entries = new ArrayList<>();
+    for (Slot slot : decision.slots()) {
+      BlockDevice device = members[slot.role()];
+      if (device != null && slot.member() != null) {
+        Superblock1 own = slot.member().superblock();
+        Superblock1 aligned =
+            own.events() == events
+                ? own
+                : MemberSuperblocks.apply(
+                    own, MemberSuperblocks.Change.none(), events, own.utimeSeconds());
+        entries.add(new MemberSuperblocks.Entry(device, aligned));
+      }
+    }
+    return new MemberSuperblocks(entries, java.time.InstantSource.system());
+  }
+
+  /**
+   * Safe mode's recorder: the state on every working member; a member that cannot take it fails.
+   */
+  private void recordState(boolean clean) throws IOException {
+    MemberSuperblocks sbs = superblocks;
+    if (sbs == null) {
+      return;
+    }
+    long checkpoint = engine.syncedBelow();
+    MemberSuperblocks.Change change =
+        !clean
+            ? MemberSuperblocks.Change.markDirty()
+            : checkpoint == Long.MAX_VALUE
+                ? MemberSuperblocks.Change.markClean()
+                : MemberSuperblocks.Change.resyncOffset(checkpoint);
+    MemberSuperblocks.Result result = sbs.update(change);
+    if (result.written().isEmpty()) {
+      IOException error = new IOException(name + ": no member took the superblock update");
+      result.failed().forEach(f -> error.addSuppressed(f.error()));
+      throw error;
+    }
+    for (MemberSuperblocks.Failure f : result.failed()) {
+      int slot = slotOf(f.device());
+      if (slot >= 0) {
+        engine.failMember(slot, f.error()); // md: a failed metadata write fails the member
+      }
+      sbs.update(MemberSuperblocks.Change.faulty(f.devNumber()));
+    }
+  }
+
+  private int slotOf(BlockDevice device) {
+    for (int i = 0; i < engine.geometry().raidDisks(); i++) {
+      if (engine.memberIs(i, device)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A resync that reached the end: if the array is recorded clean, record the new checkpoint. */
+  private void syncFinished(io.jraid.stripe.SyncJob job) {
+    SafeMode safe = safeMode;
+    if (safe != null && job.completed()) {
+      safe.refreshClean();
+    }
+  }
+
+  private SafeMode.Sink engineSink() {
+    return new SafeMode.Sink() {
+      @Override
+      public void write(MemorySegment src, long offset, boolean fua, IoCompletion done) {
+        engine.write(src, offset, fua, done);
+      }
+
+      @Override
+      public long writesSubmitted() {
+        return engine.stats().writes.sum();
+      }
+
+      @Override
+      public long writesInFlight() {
+        return engine.writesInFlight();
+      }
+    };
   }
 
   /**
@@ -168,7 +273,23 @@ public final class RaidArray implements BlockDevice {
 
   @Override
   public void write(MemorySegment src, long offset, boolean fua, IoCompletion done) {
-    engine.write(src, offset, fua, done);
+    SafeMode safe = safeMode;
+    if (safe != null) {
+      safe.write(src, offset, fua, done);
+    } else {
+      engine.write(src, offset, fua, done);
+    }
+  }
+
+  /** Whether the members' superblocks say clean right now (always false without superblocks). */
+  public boolean recordedClean() {
+    SafeMode safe = safeMode;
+    return safe != null && safe.clean();
+  }
+
+  /** The working members' superblocks (null for arrays started without them, or read-only). */
+  public @Nullable MemberSuperblocks superblocks() {
+    return superblocks;
   }
 
   @Override
@@ -194,8 +315,16 @@ public final class RaidArray implements BlockDevice {
 
   @Override
   public void close() throws IOException {
-    engine.close();
+    engine.close(); // stops a sync at a checkpoint, drains every request
     IOException first = null;
+    SafeMode safe = safeMode;
+    if (safe != null) {
+      try {
+        safe.closeClean(); // md's clean stop: resync_offset = checkpoint, events + 1
+      } catch (IOException e) {
+        first = e;
+      }
+    }
     for (BlockDevice d : opened) {
       try {
         if (!d.readOnly()) {

@@ -219,6 +219,22 @@ final class SafeMode implements AutoCloseable {
   }
 
   /**
+   * Records the clean state again if the array is clean (a new resync checkpoint to save); does
+   * nothing while dirty, since the next clean record saves it.
+   */
+  void refreshClean() {
+    thread.execute(() -> {
+      synchronized (this) {
+        if (state != State.CLEAN) {
+          return;
+        }
+        state = State.MARKING_CLEAN;
+      }
+      recordClean();
+    });
+  }
+
+  /**
    * Stops the timer; with writes drained by the caller, records the array clean (the stop of a
    * clean shutdown).
    */
@@ -230,10 +246,10 @@ final class SafeMode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (state != State.CLEAN) {
-      recorder.record(true);
-      state = State.CLEAN;
-    }
+    // Always: the checkpoint may have moved since the last clean record (md writes the
+    // superblocks at every stop).
+    recorder.record(true);
+    state = State.CLEAN;
   }
 
   @Override

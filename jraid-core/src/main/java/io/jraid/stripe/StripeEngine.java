@@ -324,6 +324,17 @@ public final class StripeEngine implements AutoCloseable {
     return m;
   }
 
+  /** Whether slot {@code i} is served by {@code device}. */
+  @SuppressWarnings("ReferenceEquality") // the very device object, not an equal one
+  public boolean memberIs(int i, BlockDevice device) {
+    return members[i] == device;
+  }
+
+  /** Fails the member of slot {@code i} from outside (a superblock it could not take). */
+  public void failMember(int i, Throwable why) {
+    markFaulty(i, why);
+  }
+
   /** Marks the member of slot {@code i} faulty (md_error): the array carries on degraded. */
   void markFaulty(int i, Throwable why) {
     if (members[i] != null && faulty.compareAndSet(i, 0, 1)) {

@@ -176,9 +176,14 @@ public final class SyncJob {
     }
   }
 
-  /** One stripe finished (any lane's thread). */
+  /**
+   * One stripe finished (any lane's thread). Window permits come back only as the contiguous prefix
+   * advances, so no stripe runs more than {@link #WINDOW} ahead of {@link #position} and the ring
+   * of done flags never wraps onto a stripe still pending.
+   */
   void stripeDone(long sector) {
     stripesDone.incrementAndGet();
+    int advanced = 0;
     synchronized (doneRing) {
       long stripe = sector / (StripeEngine.BLOCK / 512);
       doneRing[(int) (stripe % doneRing.length)] = true;
@@ -190,15 +195,18 @@ public final class SyncJob {
         }
         doneRing[slot] = false;
         next += StripeEngine.BLOCK / 512;
+        advanced++;
       }
-      if (next != position) {
+      if (advanced > 0) {
         position = next;
         if (action == SyncAction.RESYNC) {
           engine.syncedBelow(next);
         }
       }
     }
-    window.release();
+    if (advanced > 0) {
+      window.release(advanced);
+    }
   }
 
   /** Counts a stripe whose parity did not match. */
