@@ -1,0 +1,61 @@
+package io.jraid.nbd;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.device.IoCompletion;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/** A read-only view of another device, for tests of read-only exports. */
+final class ReadOnlyDevice implements BlockDevice {
+
+  private final BlockDevice inner;
+
+  ReadOnlyDevice(BlockDevice inner) {
+    this.inner = inner;
+  }
+
+  @Override
+  public String name() {
+    return inner.name() + " (read-only)";
+  }
+
+  @Override
+  public long size() {
+    return inner.size();
+  }
+
+  @Override
+  public int logicalBlockSize() {
+    return inner.logicalBlockSize();
+  }
+
+  @Override
+  public boolean readOnly() {
+    return true;
+  }
+
+  @Override
+  public void read(MemorySegment dst, long offset, IoCompletion done) {
+    inner.read(dst, offset, done);
+  }
+
+  @Override
+  public void write(MemorySegment src, long offset, boolean fua, IoCompletion done) {
+    done.completed(new IOException(name() + ": write refused"));
+  }
+
+  @Override
+  public void flush(IoCompletion done) {
+    done.completed(new IOException(name() + ": flush refused"));
+  }
+
+  @Override
+  public void discard(long offset, long length, IoCompletion done) {
+    done.completed(new IOException(name() + ": discard refused"));
+  }
+
+  @Override
+  public void close() throws IOException {
+    inner.close();
+  }
+}
