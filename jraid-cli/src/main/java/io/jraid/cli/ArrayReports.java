@@ -150,7 +150,7 @@ final class ArrayReports {
     if (sb != null) {
       line(out, "Name", ExamineReport.name(sb));
       line(out, "UUID", sb.setUuid().toString());
-      line(out, "Events", Long.toUnsignedString(sb.events()));
+      line(out, "Events", Long.toUnsignedString(events(array, sb)));
       out.append('\n');
     }
     out.append("    Number   Major   Minor   RaidDevice State\n");
@@ -183,7 +183,7 @@ final class ArrayReports {
     map.put("name", e.name());
     if (sb != null) {
       map.put("uuid", sb.setUuid().toString());
-      map.put("events", sb.events());
+      map.put("events", events(array, sb));
       map.put("creation_time", sb.ctimeSeconds());
     }
     map.put("metadata", superVersion(array));
@@ -235,7 +235,11 @@ final class ArrayReports {
   static String state(RaidArray array) {
     StripeEngine e = array.engine();
     List<String> parts = new ArrayList<>();
-    parts.add(e.syncedBelow() == Long.MAX_VALUE ? "clean" : "active");
+    boolean clean =
+        array.superblocks() != null
+            ? array.recordedClean()
+            : e.syncedBelow() == Long.MAX_VALUE; // read-only: nothing is being written
+    parts.add(clean ? "clean" : "active");
     if (e.failedMembers() > 0) {
       parts.add("degraded");
     }
@@ -257,6 +261,12 @@ final class ArrayReports {
       case CHECK -> "Check Status";
       case REPAIR -> "Repair Status";
     };
+  }
+
+  /** The live event count when the array updates its superblocks, else the assembled one. */
+  private static long events(RaidArray array, Superblock1 sb) {
+    var live = array.superblocks();
+    return live != null ? live.events() : sb.events();
   }
 
   private static int present(StripeEngine e) {

@@ -27,9 +27,9 @@ import picocli.CommandLine.Parameters;
     aliases = "-A",
     mixinStandardHelpOptions = true,
     description = {
-      "Decide how the given members assemble into an array, as mdadm --assemble would, and print"
-          + " the decision. With --dry-run (required in this version) nothing is written or"
-          + " started.",
+      "Decide how the given members assemble into an array, as mdadm --assemble would: with"
+          + " --dry-run print the decision and write nothing; with --serve run the array and serve"
+          + " it over NBD (as jraid serve).",
       "Exit code 0 if the array could run, 1 if it could not or a member is unusable."
     })
 final class AssembleCommand implements Callable<Integer> {
@@ -38,10 +38,15 @@ final class AssembleCommand implements Callable<Integer> {
 
   @Option(
       names = {"-n", "--dry-run"},
-      required = true,
-      description =
-          "Only decide and print; write nothing (required: this build cannot run arrays).")
+      description = "Only decide and print; write nothing.")
   boolean dryRun;
+
+  @Option(
+      names = "--serve",
+      description = "Run the array and serve it over NBD (as jraid serve does).")
+  boolean serve;
+
+  @CommandLine.Mixin ServeCommand.Options serveOptions = new ServeCommand.Options();
 
   @Option(names = "--json", description = "Print the decision as JSON.")
   boolean json;
@@ -50,7 +55,15 @@ final class AssembleCommand implements Callable<Integer> {
   List<Path> paths;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
+    if (dryRun == serve) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "say --dry-run to only decide, or --serve to run the array and serve it over NBD");
+    }
+    if (serve) {
+      return ServeCommand.serve(spec, serveOptions, paths);
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     AssemblyDecision decision = Assembly.decide(paths, err, "assemble without it");

@@ -24,6 +24,10 @@ import picocli.CommandLine.Command;
       ExamineCommand.class,
       AssembleCommand.class,
       CreateCommand.class,
+      ServeCommand.class,
+      StatusCommand.class,
+      DetailCommand.class,
+      StopCommand.class,
       CatCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * directory). One file per array, readable by its owner only: it holds the control endpoint's
  * address and the token that authorises stopping the array.
  *
- * <p>The directory is {@code $JRAID_RUN_DIR}, else {@code $XDG_RUNTIME_DIR/jraid}, else {@code
+ * <p>The directory is {@code -Djraid.run.dir}, else {@code $JRAID_RUN_DIR}, else {@code $XDG_RUNTIME_DIR/jraid}, else {@code
  * /tmp/jraid-$USER}.
  */
 final class RunRegistry {
@@ -72,7 +72,7 @@ final class RunRegistry {
 
   /** The registry of this user. */
   static RunRegistry standard() {
-    String explicit = System.getenv("JRAID_RUN_DIR");
+    String explicit = System.getProperty("jraid.run.dir", System.getenv("JRAID_RUN_DIR"));
     if (explicit != null && !explicit.isEmpty()) {
       return new RunRegistry(Path.of(explicit));
     }
