@@ -269,7 +269,7 @@ final class CreateCommand implements Callable<Integer> {
     StringBuilder s = new StringBuilder();
     s.append("jraid: creating raid")
         .append(r.level())
-        .append(r.level() == 4 ? "" : " (" + plan.geometry().algorithm().mdadmName() + ")")
+        .append(r.level() == 4 ? "" : " (" + plan.layoutName() + ")")
         .append(", ")
         .append(r.raidDisks())
         .append(" devices, chunk ")
