@@ -1,14 +1,11 @@
 package io.jraid.cli;
 
 import io.jraid.array.ArrayCreator;
-import io.jraid.array.ContentProbe;
 import io.jraid.array.CreateException;
 import io.jraid.array.CreatePlan;
 import io.jraid.array.CreatePlanner;
 import io.jraid.array.CreateRequest;
 import io.jraid.array.Member;
-import io.jraid.device.BlockDevice;
-import io.jraid.device.FileDevice;
 import io.jraid.format.BitmapSuperblock;
 import io.jraid.format.MetadataVersion;
 import io.jraid.format.Superblock1;
@@ -195,14 +192,10 @@ final class CreateCommand implements Callable<Integer> {
     checkPaths();
     List<CreatePlanner.Device> offered = new ArrayList<>();
     List<String> found = new ArrayList<>();
-    for (Path p : devices) {
-      try (BlockDevice d = FileDevice.openReadOnly(p)) {
-        offered.add(new CreatePlanner.Device(d.name(), d.sectors()));
-        for (String what : ContentProbe.probe(d)) {
-          found.add(d.name() + " holds " + what);
-        }
-      } catch (IOException e) {
-        throw new CreateException(p + ": cannot be read (" + e.getMessage() + ")", e);
+    for (ArrayCreator.Offered o : ArrayCreator.inspect(devices)) {
+      offered.add(o.device());
+      for (String what : o.contents()) {
+        found.add(o.device().name() + " holds " + what);
       }
     }
     CreatePlan plan =
@@ -213,7 +206,7 @@ final class CreateCommand implements Callable<Integer> {
     if (!found.isEmpty() && !confirmed(found, out, err)) {
       return terminal.interactive() ? Main.PROBLEM : USAGE;
     }
-    List<Member> written = write(plan);
+    List<Member> written = ArrayCreator.write(plan);
     for (int i = 0; i < written.size(); i++) {
       Superblock1 sb = written.get(i).superblock();
       out.println(
@@ -269,32 +262,6 @@ final class CreateCommand implements Callable<Integer> {
     return false;
   }
 
-  private List<Member> write(CreatePlan plan) throws CreateException {
-    List<BlockDevice> opened = new ArrayList<>();
-    try {
-      for (Path p : devices) {
-        opened.add(FileDevice.openReadWrite(p));
-      }
-      return ArrayCreator.write(plan, opened);
-    } catch (IOException e) {
-      throw new CreateException(
-          "cannot open "
-              + devices.get(opened.size())
-              + " for writing ("
-              + e.getMessage()
-              + "): nothing was written",
-          e);
-    } finally {
-      for (BlockDevice d : opened) {
-        try {
-          d.close();
-        } catch (IOException e) {
-          spec.commandLine().getErr().println("jraid: create: closing " + d.name() + ": " + e);
-        }
-      }
-    }
-  }
-
   /** What is about to happen, one fact a line. */
   static String summary(CreatePlan plan) {
     Superblock1 sb = plan.first();
@@ -302,7 +269,7 @@ final class CreateCommand implements Callable<Integer> {
     StringBuilder s = new StringBuilder();
     s.append("jraid: creating raid")
         .append(r.level())
-        .append(r.level() == 4 ? "" : " (" + plan.geometry().algorithm().mdadmName() + ")")
+        .append(r.level() == 4 ? "" : " (" + plan.layoutName() + ")")
         .append(", ")
         .append(r.raidDisks())
         .append(" devices, chunk ")

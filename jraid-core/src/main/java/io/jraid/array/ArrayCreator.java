@@ -2,6 +2,7 @@ package io.jraid.array;
 
 import io.jraid.array.CreatePlan.PlannedMember;
 import io.jraid.device.BlockDevice;
+import io.jraid.device.FileDevice;
 import io.jraid.format.BitmapCodec;
 import io.jraid.format.BitmapSuperblock;
 import io.jraid.format.FormatException;
@@ -14,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -57,6 +59,69 @@ public final class ArrayCreator {
   private static final int V090_BYTES = 4096;
 
   private ArrayCreator() {}
+
+  /**
+   * A device offered to a new array, before anything is written.
+   *
+   * @param device its name and size, for {@link CreatePlanner}
+   * @param contents what it holds that creating would overwrite ({@link ContentProbe})
+   */
+  public record Offered(CreatePlanner.Device device, List<String> contents) {
+
+    /** Copies the list. */
+    public Offered {
+      contents = List.copyOf(contents);
+    }
+  }
+
+  /**
+   * Opens each path read-only and says how large it is and what it holds.
+   *
+   * @throws CreateException if a path cannot be opened or read (the message names it)
+   */
+  public static List<Offered> inspect(List<Path> paths) throws CreateException {
+    List<Offered> offered = new ArrayList<>();
+    for (Path p : paths) {
+      try (BlockDevice d = FileDevice.openReadOnly(p)) {
+        offered.add(
+            new Offered(new CreatePlanner.Device(d.name(), d.sectors()), ContentProbe.probe(d)));
+      } catch (IOException e) {
+        throw new CreateException(p + ": cannot be read (" + e.getMessage() + ")", e);
+      }
+    }
+    return offered;
+  }
+
+  /**
+   * Opens the plan's devices (their names are paths) for writing, writes every member and reads
+   * them back; see {@link #write(CreatePlan, List)}.
+   */
+  public static List<Member> write(CreatePlan plan) throws CreateException {
+    List<BlockDevice> opened = new ArrayList<>();
+    try {
+      for (PlannedMember m : plan.members()) {
+        opened.add(FileDevice.openReadWrite(Path.of(m.name())));
+      }
+      return write(plan, opened);
+    } catch (IOException e) {
+      throw new CreateException(
+          plan.members().get(opened.size()).name()
+              + ": cannot be opened for writing ("
+              + e.getMessage()
+              + "): nothing was written",
+          e);
+    } finally {
+      for (BlockDevice d : opened) {
+        try {
+          d.close();
+        } catch (IOException e) {
+          // Written and flushed already, and read back: a failing close loses nothing.
+          System.getLogger(ArrayCreator.class.getName())
+              .log(System.Logger.Level.WARNING, d.name() + ": close failed", e);
+        }
+      }
+    }
+  }
 
   /**
    * Writes every member of {@code plan} and reads them back.

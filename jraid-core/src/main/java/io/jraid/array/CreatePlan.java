@@ -44,6 +44,11 @@ public record CreatePlan(
     return members.getFirst().superblock();
   }
 
+  /** The layout's mdadm name ("left-symmetric"); "" for RAID-4, which has one layout. */
+  public String layoutName() {
+    return request.level() == 4 ? "" : geometry.algorithm().mdadmName();
+  }
+
   /** The array's size in sectors. */
   public long arraySectors() {
     return geometry.arraySectors();

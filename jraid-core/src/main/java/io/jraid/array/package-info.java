@@ -4,12 +4,16 @@
  * header and bad-block log) and deciding how members assemble ({@link
  * io.jraid.array.AssemblyPlanner} → {@link io.jraid.array.AssemblyDecision}: one array, freshest
  * member by events, stale and split-brain members left out, clean / needs resync / degraded / not
- * runnable, with the reason).
+ * runnable, with the reason); creating an array as mdadm 4.2 lays it out ({@link
+ * io.jraid.array.CreatePlanner} decides every superblock and the bitmap without I/O, {@link
+ * io.jraid.array.ArrayCreator} writes them after {@link io.jraid.array.ContentProbe} has said what
+ * would be overwritten); and updating a running array's superblocks ({@link
+ * io.jraid.array.MemberSuperblocks}: events, clean/dirty, roles, recovery offsets).
  *
  * <p>Facts: {@code shared/spec/md-superblock-v1.md} §10; mdadm {@code Assemble.c}, {@code util.c
  * enough()}; Linux {@code md.c analyze_sbs()}, {@code super_1_validate()}, {@code raid5.c
- * raid5_run()}. Uses {@code format}, {@code layout} and {@code device}; never {@code cli} or {@code
- * nbd}.
+ * raid5_run()}; mdadm {@code Create.c}, {@code super1.c}; Linux {@code md_update_sb()}. Uses {@code
+ * format}, {@code layout} and {@code device}; never {@code cli} or {@code nbd}.
  */
 @NullMarked
 package io.jraid.array;
