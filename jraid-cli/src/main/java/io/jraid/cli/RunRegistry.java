@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * directory). One file per array, readable by its owner only: it holds the control endpoint's
  * address and the token that authorises stopping the array.
  *
- * <p>The directory is {@code -Djraid.run.dir}, else {@code $JRAID_RUN_DIR}, else {@code $XDG_RUNTIME_DIR/jraid}, else {@code
- * /tmp/jraid-$USER}.
+ * <p>The directory is {@code -Djraid.run.dir}, else {@code $JRAID_RUN_DIR}, else {@code
+ * $XDG_RUNTIME_DIR/jraid}, else {@code /tmp/jraid-$USER}.
  */
 final class RunRegistry {
 
