@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       DetailCommand.class,
       StopCommand.class,
+      QuickstartCommand.class,
       CatCommand.class,
       CommandLine.HelpCommand.class
     },
