@@ -8,7 +8,9 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import io.jraid.array.RaidArray;
 import io.jraid.cli.Main;
+import io.jraid.nbd.PlantedArrayDependency;
 import io.jraid.parity.PlantedUpwardDependency;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +25,9 @@ class ArchitectureTest {
   /**
    * Who may use whom. cli uses parity directly for {@code jraid bench} (the one edge beyond
    * STYLE.md's list, on purpose: the benchmark is about the kernels themselves). nbd serves any
-   * {@code BlockDevice} (an array is one), so it depends on device, not array; metrics reads the
-   * counters of array, stripe and nbd at scrape time.
+   * {@code BlockDevice} and knows nothing of arrays (narrower than STYLE.md's {@code nbd → array}):
+   * the command line hands it the array; metrics reads the counters of array, stripe and nbd at
+   * scrape time.
    */
   static final ArchRule LAYERS =
       layeredArchitecture()
@@ -91,6 +94,7 @@ class ArchitectureTest {
     assertThat(production.contain("io.jraid.parity.ParityKernels")).isTrue();
     assertThat(production.contain("io.jraid.cli.Main")).isTrue();
     assertThat(production.contain("io.jraid.array.AssemblyPlanner")).isTrue();
+    assertThat(production.contain("io.jraid.nbd.NbdServer")).isTrue();
     assertThat(production.contain("io.jraid.testing.Fixture")).isFalse();
   }
 
@@ -102,6 +106,13 @@ class ArchitectureTest {
   @Test
   void packagesHaveNoCycles() {
     NO_CYCLES.check(production);
+  }
+
+  @Test
+  void nbdReachingIntoArrayIsCaught() {
+    JavaClasses planted =
+        new ClassFileImporter().importClasses(PlantedArrayDependency.class, RaidArray.class);
+    assertThat(LAYERS.evaluate(planted).hasViolation()).isTrue();
   }
 
   @Test
