@@ -205,6 +205,7 @@ class NbdClientsTest {
               "--verify_fatal=1",
               "--do_verify=1",
               "--randseed=" + Math.floorMod(Seeds.of(level, disks, 0xF10), 1_000_000_007L),
+              "--verify_state_save=0",
               "--group_reporting");
       String random = run(concat(common, "--name=rand4k", "--rw=randwrite", "--bs=4k"), Map.of());
       String sequential =
@@ -266,18 +267,19 @@ class NbdClientsTest {
   }
 
   /**
-   * Runs a client (60 s at most) and returns its output; a non-zero exit fails the test with it.
-   * {@code /usr/bin} goes first on the PATH: nbdsh runs whatever {@code python3} comes first, and
-   * only the system one has libnbd's Python module (a pyenv shim would shadow it).
+   * Runs a client (60 s at most) in the test's folder and returns its output; a non-zero exit fails
+   * the test with it. {@code /usr/bin} goes first on the PATH: nbdsh runs whatever {@code python3}
+   * comes first, and only the system one has libnbd's Python module (a pyenv shim would shadow it).
    */
-  static String run(List<String> command, Map<String, String> env) throws Exception {
-    Path log = Files.createTempFile("nbd-client", ".log");
+  String run(List<String> command, Map<String, String> env) throws Exception {
+    Path log = Files.createTempFile(dir, "client", ".log");
     try {
       ProcessBuilder pb =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+              .directory(dir.toFile()); // where clients may leave files (fio's state)
       pb.environment().putAll(env);
       pb.environment().put("PATH", "/usr/bin:" + pb.environment().getOrDefault("PATH", ""));
       Process p = pb.start();
