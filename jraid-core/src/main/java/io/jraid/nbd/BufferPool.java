@@ -22,7 +22,7 @@ final class BufferPool {
     this.arena = arena;
     this.count = count;
     this.size = size;
-    this.free = new Handoff<>(Math.max(2, count));
+    this.free = new Handoff<>(count);
   }
 
   /** Bytes per buffer. */
