@@ -1,28 +1,25 @@
 package io.jraid.nbd;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A connection's pool of larger request buffers (for requests that do not fit a request slot's own
- * buffer): {@code count} page-aligned buffers of {@code size} bytes, carved from the connection's
- * arena the first time one is needed, then reused. Only the connection's reader takes (and waits
- * while all are in use); any thread gives back.
+ * buffer): {@code count} page-aligned buffers of {@code size} bytes, made the first time one is
+ * needed, then reused. Only the connection's reader takes (and waits while all are in use); any
+ * thread gives back.
  */
 final class BufferPool {
 
-  private final Arena arena;
   private final int count;
   private final int size;
   private final Handoff<PooledBuffer> free;
   private boolean allocated;
 
-  BufferPool(Arena arena, int count, int size) {
-    this.arena = arena;
+  BufferPool(int count, int size) {
     this.count = count;
     this.size = size;
-    this.free = new Handoff<>(Math.max(2, count));
+    this.free = new Handoff<>(count);
   }
 
   /** Bytes per buffer. */
@@ -30,17 +27,22 @@ final class BufferPool {
     return size;
   }
 
+  /** Buffers in the pool now (all of them when no request holds one, or none made yet). */
+  int available() {
+    return allocated ? free.size() : count;
+  }
+
   /**
    * A free buffer, waiting for one if all are in use (reader thread only).
    *
-   * @return null if the pool was stopped while waiting
+   * @return null if the waiting thread was told to stop
    */
   @Nullable PooledBuffer take() {
     if (!allocated) {
       allocated = true;
-      MemorySegment slab = arena.allocate((long) count * size, 4096);
+      ByteBuffer slab = PooledBuffer.aligned((long) count * size);
       for (int i = 0; i < count; i++) {
-        free.offer(new PooledBuffer(slab.asSlice((long) i * size, size)));
+        free.offer(new PooledBuffer(slab.slice(i * size, size)));
       }
     }
     return free.take();
@@ -49,10 +51,5 @@ final class BufferPool {
   /** Gives a buffer back. */
   void give(PooledBuffer buffer) {
     free.offer(buffer);
-  }
-
-  /** Wakes a reader waiting in {@link #take()} for good. */
-  void stop() {
-    free.stop();
   }
 }

@@ -24,7 +24,7 @@ final class Handoff<T> {
 
   /** A handoff for at most {@code capacity} items at a time. */
   Handoff(int capacity) {
-    this.queue = new MpscArrayQueue<>(capacity);
+    this.queue = new MpscArrayQueue<>(Math.max(2, capacity)); // JCTools' smallest sound size
   }
 
   /**

@@ -56,6 +56,9 @@ public final class NbdServer implements AutoCloseable {
   /** The NBD port registered with IANA. */
   public static final int DEFAULT_PORT = 10809;
 
+  /** Buffer sets of closed connections kept for new ones (see {@link ConnectionMemory}). */
+  static final int KEPT_CONNECTION_MEMORY = 4;
+
   private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
 
   private final Shared shared;
@@ -73,11 +76,13 @@ public final class NbdServer implements AutoCloseable {
     private final ExportTable exports;
     private final NbdStats stats = new NbdStats();
     private final OversizeBuffers oversize;
+    private final ConnectionMemory.Cache memory;
     private final MemorySegment zeroes;
 
-    Shared(ExportTable exports, int oversizeBuffers) {
+    Shared(ExportTable exports, int maxInFlight, int oversizeBuffers) {
       this.exports = exports;
       this.oversize = new OversizeBuffers(oversizeBuffers);
+      this.memory = new ConnectionMemory.Cache(maxInFlight, KEPT_CONNECTION_MEMORY);
       // Garbage-collected rather than closed: a connection that close() gave up waiting for may
       // still be writing zeroes from it.
       this.zeroes = Arena.ofAuto().allocate(ZeroFill.CHUNK, 4096).asReadOnly();
@@ -93,6 +98,11 @@ public final class NbdServer implements AutoCloseable {
 
     OversizeBuffers oversize() {
       return oversize;
+    }
+
+    /** Buffers for connections in transmission. */
+    ConnectionMemory.Cache memory() {
+      return memory;
     }
 
     /** {@link ZeroFill#CHUNK} zero bytes, read-only. */
@@ -115,6 +125,7 @@ public final class NbdServer implements AutoCloseable {
                 b.defaultExport != null
                     ? b.defaultExport
                     : b.exports.isEmpty() ? "" : b.exports.getFirst().name()),
+            b.maxInFlight,
             b.oversizeBuffers);
     this.maxInFlight = b.maxInFlight;
     this.shutdownGrace = b.shutdownGrace;

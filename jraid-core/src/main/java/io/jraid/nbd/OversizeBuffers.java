@@ -1,6 +1,5 @@
 package io.jraid.nbd;
 
-import java.lang.foreign.Arena;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 
@@ -33,7 +32,7 @@ final class OversizeBuffers {
     if (buffer == null) {
       // Freed by the garbage collector with the server: connections may still be draining I/O
       // into it when the server's close() gives up waiting for them.
-      buffer = new PooledBuffer(Arena.ofAuto().allocate(NbdExport.MAXIMUM_PAYLOAD, 4096));
+      buffer = new PooledBuffer(PooledBuffer.aligned(NbdExport.MAXIMUM_PAYLOAD));
     }
     return buffer;
   }

@@ -1,7 +1,6 @@
 package io.jraid.nbd;
 
 import io.jraid.device.IoCompletion;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
 
@@ -48,10 +47,10 @@ final class RequestSlot implements IoCompletion {
     void completed(RequestSlot slot, @Nullable Throwable error);
   }
 
-  RequestSlot(Connection connection, MemorySegment ownBuffer, MemorySegment headerRoom) {
+  RequestSlot(Connection connection, PooledBuffer own, ByteBuffer header) {
     this.connection = connection;
-    this.own = new PooledBuffer(ownBuffer);
-    this.header = headerRoom.asByteBuffer();
+    this.own = own;
+    this.header = header;
   }
 
   /** Takes on a new request. */

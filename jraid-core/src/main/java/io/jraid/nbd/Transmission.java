@@ -3,8 +3,6 @@ package io.jraid.nbd;
 import io.jraid.device.BlockDevice;
 import java.io.EOFException;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
@@ -25,10 +23,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Memory</h2>
  *
- * One shared arena per connection, allocated when transmission starts: each slot's 64 KiB buffer
- * and reply header room, the read-ahead buffer, and (on first use) {@link #POOLED_BUFFERS} buffers
- * of 1 MiB. Requests up to 32 MiB beyond that borrow from the server's {@link OversizeBuffers}.
- * Nothing is allocated per request.
+ * A {@link ConnectionMemory} from the server's cache: each slot's 64 KiB buffer and reply header
+ * room, the read-ahead buffer, and (on first use) 16 buffers of 1 MiB. Requests up to 32 MiB beyond
+ * that borrow from the server's {@link OversizeBuffers}. Nothing is allocated per request.
  *
  * <h2>Ending</h2>
  *
@@ -41,19 +38,13 @@ import org.jspecify.annotations.Nullable;
  *       in flight.
  * </ul>
  *
- * In every case the arena is freed only after every slot came back, so a device never touches freed
- * memory.
+ * In every case the memory goes back to the server only after every slot came back, so no device or
+ * socket still uses it when the next connection gets it.
  */
 final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
 
-  /** Larger pooled buffers per connection, for requests over a slot's own 64 KiB. */
-  static final int POOLED_BUFFERS = 16;
-
-  /** Bytes per larger pooled buffer: typical large requests (up to 1 MiB) fit. */
-  static final int POOLED_BUFFER_BYTES = 1 << 20;
-
-  /** The read-ahead buffer; payloads at least half its size are read straight into the request. */
-  static final int READ_BUFFER_BYTES = 128 * 1024;
+  /** Payloads at least this long are read straight from the socket into the request. */
+  static final int DIRECT_READ_BYTES = ConnectionMemory.READ_AHEAD_BYTES / 2;
 
   /**
    * A WRITE longer than this is not drained but ends the connection (the protocol allows that above
@@ -77,7 +68,7 @@ final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
   private final int maxInFlight;
   private final RequestRules rules;
   private final BlockDevice device;
-  private final Arena arena;
+  private final ConnectionMemory memory;
   private final Handoff<RequestSlot> freeSlots;
   private final Handoff<RequestSlot> replies;
   private final BufferPool pooled;
@@ -99,21 +90,14 @@ final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
     this.maxInFlight = maxInFlight;
     this.rules = RequestRules.of(session);
     this.device = session.export().device();
-    this.arena = Arena.ofShared();
+    this.memory = server.memory().take();
     this.freeSlots = new Handoff<>(maxInFlight);
     this.replies = new Handoff<>(maxInFlight);
-    MemorySegment slab = arena.allocate((long) maxInFlight * RequestSlot.OWN_BUFFER_BYTES, 4096);
-    MemorySegment headers = arena.allocate((long) maxInFlight * ReplyCodec.MAX_HEADER_BYTES, 64);
     for (int i = 0; i < maxInFlight; i++) {
-      freeSlots.offer(
-          new RequestSlot(
-              this,
-              slab.asSlice((long) i * RequestSlot.OWN_BUFFER_BYTES, RequestSlot.OWN_BUFFER_BYTES),
-              headers.asSlice(
-                  (long) i * ReplyCodec.MAX_HEADER_BYTES, ReplyCodec.MAX_HEADER_BYTES)));
+      freeSlots.offer(new RequestSlot(this, memory.own[i], memory.headers[i]));
     }
-    this.pooled = new BufferPool(arena, POOLED_BUFFERS, POOLED_BUFFER_BYTES);
-    this.in = arena.allocate(READ_BUFFER_BYTES, 4096).asByteBuffer().flip();
+    this.pooled = memory.pooled;
+    this.in = memory.readAhead.clear().flip();
     this.writer =
         new ReplyWriter(
             channel,
@@ -159,7 +143,7 @@ final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
       closeChannel();
     }
     for (int i = 0; i < maxInFlight; i++) {
-      freeSlots.take();
+      freeSlots.take(); // every slot back: no device or socket uses the memory any more
     }
     replies.stop();
     boolean interrupted = false;
@@ -171,7 +155,7 @@ final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
       }
     }
     closeChannel();
-    arena.close();
+    server.memory().give(memory);
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -274,7 +258,7 @@ final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
     PooledBuffer data;
     if (length <= RequestSlot.OWN_BUFFER_BYTES) {
       data = slot.own;
-    } else if (length <= POOLED_BUFFER_BYTES) {
+    } else if (length <= ConnectionMemory.POOLED_BUFFER_BYTES) {
       data = pooled.take();
       if (data == null) {
         throw new ClosedChannelException();
@@ -305,7 +289,7 @@ final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
     PooledBuffer data = slot.buffer;
     slot.buffer = null;
     if (data != null && data != slot.own) {
-      if (data.capacity() == POOLED_BUFFER_BYTES) {
+      if (data.capacity() == ConnectionMemory.POOLED_BUFFER_BYTES) {
         pooled.give(data);
       } else {
         server.oversize().give(data);
@@ -353,7 +337,7 @@ final class Transmission implements RequestSlot.Connection, ReplyWriter.Owner {
   private void readPayload(ByteBuffer dst) throws IOException {
     moveReadAhead(dst);
     while (dst.hasRemaining()) {
-      if (dst.remaining() >= READ_BUFFER_BYTES / 2) {
+      if (dst.remaining() >= DIRECT_READ_BYTES) {
         if (channel.read(dst) < 0) {
           throw new EOFException("end of stream in a WRITE payload");
         }

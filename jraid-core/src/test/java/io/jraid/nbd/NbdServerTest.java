@@ -366,7 +366,7 @@ class NbdServerTest {
             NbdServer.builder()
                 .export(NbdExport.of("mem", disk, 4096))
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .maxInFlight(2)
+                .maxInFlight(1)
                 .start();
         NbdTestClient c = NbdTestClient.open(small.port(), true)) {
       Map<Long, Integer> expected = new HashMap<>();
