@@ -13,6 +13,7 @@ import static io.jraid.nbd.NbdTestClient.TRIM;
 import static io.jraid.nbd.NbdTestClient.WRITE;
 import static io.jraid.nbd.NbdTestClient.WRITE_ZEROES;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jraid.device.FaultyDevice;
 import io.jraid.device.MemoryDevice;
@@ -130,6 +131,44 @@ class NbdServerTest {
     }
     assertThat(server.defaultExport().name()).isEqualTo("mem");
     assertThat(server.exports()).extracting(NbdExport::name).containsExactly("mem", "ro");
+  }
+
+  @Test
+  void builderChoosesTheDefaultExportAndRejectsBadConfigurations() throws IOException {
+    InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    try (NbdServer second =
+            NbdServer.builder()
+                .export(NbdExport.of("mem", disk, 4096))
+                .export(NbdExport.of("ro", new ReadOnlyDevice(roMemory), 4096))
+                .defaultExport("ro")
+                .bind(any)
+                .start();
+        NbdTestClient c = NbdTestClient.open(second.port(), false)) {
+      assertThat(second.defaultExport().name()).isEqualTo("ro");
+      assertThat(c.size()).isEqualTo(1 << 20);
+      assertThat(c.transmissionFlags() & 2).as("READ_ONLY").isNotZero();
+    }
+    assertThatThrownBy(() -> NbdServer.builder().bind(any).start())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no export");
+    assertThatThrownBy(() ->
+            NbdServer.builder()
+                .export(NbdExport.of("a", disk, 4096))
+                .defaultExport("b")
+                .bind(any)
+                .start())
+        .hasMessageContaining("default export \"b\"");
+    assertThatThrownBy(() ->
+            NbdServer.builder()
+                .export(NbdExport.of("a", disk, 4096))
+                .bind(server.address())
+                .start())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot listen on");
+    assertThatThrownBy(() -> NbdServer.builder().maxInFlight(0))
+        .hasMessageContaining("maxInFlight=0");
+    assertThatThrownBy(() -> NbdServer.builder().oversizeBuffers(0))
+        .hasMessageContaining("oversizeBuffers=0");
   }
 
   @Test

@@ -278,14 +278,6 @@ final class NbdTestClient implements AutoCloseable {
     return blockSizes;
   }
 
-  boolean structured() {
-    return structured;
-  }
-
-  DataInputStream rawIn() {
-    return in;
-  }
-
   DataOutputStream rawOut() {
     return out;
   }
@@ -434,13 +426,6 @@ final class NbdTestClient implements AutoCloseable {
     } catch (SocketException e) {
       return true; // connection reset
     }
-  }
-
-  /** Reads exactly {@code n} bytes, or fails with EOF. */
-  byte[] readBytes(int n) throws IOException {
-    byte[] b = new byte[n];
-    in.readFully(b);
-    return b;
   }
 
   static String text(byte[] b) {

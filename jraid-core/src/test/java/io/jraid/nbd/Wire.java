@@ -31,9 +31,4 @@ final class Wire {
     }
     return out.toByteArray();
   }
-
-  /** {@code n} zero bytes. */
-  static byte[] zeros(int n) {
-    return new byte[n];
-  }
 }
