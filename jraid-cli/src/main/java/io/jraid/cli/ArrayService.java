@@ -24,13 +24,19 @@ final class ArrayService implements AutoCloseable {
   private final NbdServer nbd;
   private final ControlServer control;
   private final RunRegistry registry;
-  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final CountDownLatch stopRequested;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile @org.jspecify.annotations.Nullable IOException stopFailure;
 
   private ArrayService(
-      String device, RaidArray array, NbdServer nbd, ControlServer control, RunRegistry registry) {
+      String device,
+      RaidArray array,
+      NbdServer nbd,
+      ControlServer control,
+      RunRegistry registry,
+      CountDownLatch stopRequested) {
+    this.stopRequested = stopRequested;
     this.device = device;
     this.array = array;
     this.nbd = nbd;
@@ -64,16 +70,15 @@ final class ArrayService implements AutoCloseable {
               .withDescription("jraid raid" + g.level() + " " + array.name() + " (" + device + ")");
       nbd = NbdServer.builder().bind(listen).export(export).defaultExport(name).start();
       NbdServer server = nbd;
-      ArrayService[] self = new ArrayService[1];
+      CountDownLatch stopRequested = new CountDownLatch(1);
       control =
           ControlServer.start(
               controlAddress,
               device,
               array,
               text -> NbdMetrics.write(text, server),
-              () -> self[0].requestStop());
-      ArrayService service = new ArrayService(device, array, nbd, control, registry);
-      self[0] = service;
+              stopRequested::countDown);
+      ArrayService service = new ArrayService(device, array, nbd, control, registry, stopRequested);
       registry.register(
           new RunRegistry.Entry(
               device,

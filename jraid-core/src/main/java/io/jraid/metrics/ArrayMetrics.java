@@ -68,33 +68,45 @@ public final class ArrayMetrics {
           "device",
           engine.memberName(i));
     }
-    memberCounter(text, engine, "jraid_member_reads_total", "Reads sent to the member.", 0);
-    memberCounter(text, engine, "jraid_member_writes_total", "Writes sent to the member.", 1);
-    memberCounter(text, engine, "jraid_member_read_bytes_total", "Bytes read from the member.", 2);
     memberCounter(
-        text, engine, "jraid_member_written_bytes_total", "Bytes written to the member.", 3);
-    memberCounter(text, engine, "jraid_member_read_errors_total", "Failed member reads.", 4);
-    memberCounter(text, engine, "jraid_member_write_errors_total", "Failed member writes.", 5);
+        text, engine, "jraid_member_reads_total", "Reads sent to the member.", m -> m.reads);
+    memberCounter(
+        text, engine, "jraid_member_writes_total", "Writes sent to the member.", m -> m.writes);
+    memberCounter(
+        text,
+        engine,
+        "jraid_member_read_bytes_total",
+        "Bytes read from the member.",
+        m -> m.bytesRead);
+    memberCounter(
+        text,
+        engine,
+        "jraid_member_written_bytes_total",
+        "Bytes written to the member.",
+        m -> m.bytesWritten);
+    memberCounter(
+        text, engine, "jraid_member_read_errors_total", "Failed member reads.", m -> m.readErrors);
+    memberCounter(
+        text,
+        engine,
+        "jraid_member_write_errors_total",
+        "Failed member writes.",
+        m -> m.writeErrors);
   }
 
   private static void memberCounter(
-      PrometheusText text, StripeEngine engine, String name, String help, int which) {
+      PrometheusText text,
+      StripeEngine engine,
+      String name,
+      String help,
+      java.util.function.Function<StripeEngine.MemberStats, java.util.concurrent.atomic.LongAdder>
+          counter) {
     text.counter(name, help);
     StripeEngine.MemberStats[] members = engine.stats().members;
     for (int i = 0; i < members.length; i++) {
-      StripeEngine.MemberStats m = members[i];
-      long value =
-          switch (which) {
-            case 0 -> m.reads.sum();
-            case 1 -> m.writes.sum();
-            case 2 -> m.bytesRead.sum();
-            case 3 -> m.bytesWritten.sum();
-            case 4 -> m.readErrors.sum();
-            default -> m.writeErrors.sum();
-          };
       text.sample(
           name,
-          value,
+          counter.apply(members[i]).sum(),
           "array",
           engine.name(),
           "slot",

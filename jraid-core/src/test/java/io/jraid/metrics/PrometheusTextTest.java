@@ -93,31 +93,12 @@ class PrometheusTextTest {
   }
 
   /** Counts the bytes each member is asked to write: the oracle for the reported counters. */
-  private record CountingDevice(BlockDevice inner, java.util.concurrent.atomic.AtomicLong bytes)
-      implements BlockDevice {
-    @Override
-    public String name() {
-      return inner.name();
-    }
+  private static final class CountingDevice extends io.jraid.testing.ForwardingDevice {
+    private final java.util.concurrent.atomic.AtomicLong bytes;
 
-    @Override
-    public long size() {
-      return inner.size();
-    }
-
-    @Override
-    public int logicalBlockSize() {
-      return inner.logicalBlockSize();
-    }
-
-    @Override
-    public boolean readOnly() {
-      return inner.readOnly();
-    }
-
-    @Override
-    public void read(MemorySegment dst, long offset, io.jraid.device.IoCompletion done) {
-      inner.read(dst, offset, done);
+    CountingDevice(BlockDevice inner, java.util.concurrent.atomic.AtomicLong bytes) {
+      super(inner);
+      this.bytes = bytes;
     }
 
     @Override
@@ -125,21 +106,6 @@ class PrometheusTextTest {
         MemorySegment src, long offset, boolean fua, io.jraid.device.IoCompletion done) {
       bytes.addAndGet(src.byteSize());
       inner.write(src, offset, fua, done);
-    }
-
-    @Override
-    public void flush(io.jraid.device.IoCompletion done) {
-      inner.flush(done);
-    }
-
-    @Override
-    public void discard(long offset, long length, io.jraid.device.IoCompletion done) {
-      inner.discard(offset, length, done);
-    }
-
-    @Override
-    public void close() throws java.io.IOException {
-      inner.close();
     }
   }
 

@@ -2,16 +2,15 @@ package io.jraid.nbd;
 
 import io.jraid.device.BlockDevice;
 import io.jraid.device.IoCompletion;
+import io.jraid.testing.ForwardingDevice;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /** A read-only view of another device, for tests of read-only exports. */
-final class ReadOnlyDevice implements BlockDevice {
-
-  private final BlockDevice inner;
+final class ReadOnlyDevice extends ForwardingDevice {
 
   ReadOnlyDevice(BlockDevice inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   @Override
@@ -20,23 +19,8 @@ final class ReadOnlyDevice implements BlockDevice {
   }
 
   @Override
-  public long size() {
-    return inner.size();
-  }
-
-  @Override
-  public int logicalBlockSize() {
-    return inner.logicalBlockSize();
-  }
-
-  @Override
   public boolean readOnly() {
     return true;
-  }
-
-  @Override
-  public void read(MemorySegment dst, long offset, IoCompletion done) {
-    inner.read(dst, offset, done);
   }
 
   @Override
@@ -52,10 +36,5 @@ final class ReadOnlyDevice implements BlockDevice {
   @Override
   public void discard(long offset, long length, IoCompletion done) {
     done.completed(new IOException(name() + ": discard refused"));
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
   }
 }

@@ -2,6 +2,7 @@ package io.jraid.stripe;
 
 import io.jraid.device.BlockDevice;
 import io.jraid.device.IoCompletion;
+import io.jraid.testing.ForwardingDevice;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,15 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * A member with unreadable 4 KiB blocks that become good once written, as a disk remaps a bad
  * sector on write: the case md's read-error repair (rebuild, rewrite, read back) exists for.
  */
-final class HealingDevice implements BlockDevice {
+final class HealingDevice extends ForwardingDevice {
 
-  private final BlockDevice inner;
   private final ConcurrentHashMap.KeySetView<Long, Boolean> bad = ConcurrentHashMap.newKeySet();
   final AtomicLong failedReads = new AtomicLong();
   final AtomicLong healed = new AtomicLong();
 
   HealingDevice(BlockDevice inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   /** Makes the 4 KiB block at {@code offset} unreadable until it is written. */
@@ -46,16 +46,6 @@ final class HealingDevice implements BlockDevice {
   }
 
   @Override
-  public long size() {
-    return inner.size();
-  }
-
-  @Override
-  public int logicalBlockSize() {
-    return inner.logicalBlockSize();
-  }
-
-  @Override
   public boolean readOnly() {
     return false;
   }
@@ -78,20 +68,5 @@ final class HealingDevice implements BlockDevice {
       }
     }
     inner.write(src, offset, fua, done);
-  }
-
-  @Override
-  public void flush(IoCompletion done) {
-    inner.flush(done);
-  }
-
-  @Override
-  public void discard(long offset, long length, IoCompletion done) {
-    inner.discard(offset, length, done);
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
   }
 }
