@@ -386,10 +386,23 @@ public final class StripeEngine implements AutoCloseable {
   }
 
   /** {@link #startSync(SyncAction, long, java.util.function.Consumer)} at a given speed limit. */
+  public SyncJob startSync(
+      SyncAction action,
+      long fromSector,
+      long speedLimitKiBps,
+      java.util.function.Consumer<SyncJob> onFinish) {
+    return startSync(action, fromSector, speedLimitKiBps, SyncJob.Regions.all(), onFinish);
+  }
+
+  /**
+   * Starts a sync pass that visits only {@code regions} (a write-intent bitmap's dirty chunks) from
+   * member sector {@code fromSector} to the end.
+   */
   public synchronized SyncJob startSync(
       SyncAction action,
       long fromSector,
       long speedLimitKiBps,
+      SyncJob.Regions regions,
       java.util.function.Consumer<SyncJob> onFinish) {
     if (speedLimitKiBps <= 0) {
       throw new IllegalArgumentException("speed limit " + speedLimitKiBps + " KiB/s");
@@ -406,7 +419,8 @@ public final class StripeEngine implements AutoCloseable {
     }
     long start = Math.max(0, fromSector) & ~7L;
     SyncJob job =
-        new SyncJob(this, action, start, geometry.devSectors() & ~7L, speedLimitKiBps, onFinish);
+        new SyncJob(
+            this, action, start, geometry.devSectors() & ~7L, speedLimitKiBps, regions, onFinish);
     syncJob = job;
     job.start();
     return job;

@@ -18,6 +18,25 @@ import java.util.function.Consumer;
  */
 public final class SyncJob {
 
+  /**
+   * Which member sectors a pass visits (a write-intent bitmap's dirty chunks, say); the pass skips
+   * the rest and counts them as done.
+   */
+  @FunctionalInterface
+  public interface Regions {
+
+    /**
+     * The first member sector at or after {@code sector} that the pass must visit; anything at or
+     * beyond the end of the pass means none.
+     */
+    long next(long sector);
+
+    /** Every sector. */
+    static Regions all() {
+      return sector -> sector;
+    }
+  }
+
   /** Stripes in flight at once: 128 KiB per member, a quarter of the default cache at most. */
   static final int WINDOW = 32;
 
@@ -25,12 +44,14 @@ public final class SyncJob {
   private final SyncAction action;
   private final long start;
   private final long end;
+  private final Regions regions;
   private final Consumer<SyncJob> onFinish;
   private final Semaphore window = new Semaphore(WINDOW);
   private final ArrayIo io;
   private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicLong mismatchSectors = new AtomicLong();
   private final AtomicLong stripesDone = new AtomicLong();
+  private long stripesSubmitted;
   private final long startedNanos = System.nanoTime();
   private final Thread thread;
 
@@ -48,8 +69,10 @@ public final class SyncJob {
       long start,
       long end,
       long speedLimitKiBps,
+      Regions regions,
       Consumer<SyncJob> onFinish) {
     this.engine = engine;
+    this.regions = regions;
     this.action = action;
     this.start = start;
     this.end = end;
@@ -146,9 +169,16 @@ public final class SyncJob {
     try {
       long sector = start;
       while (sector < end && !cancelled) {
+        long wanted = Math.min(end, Math.max(sector, regions.next(sector) & ~7L));
+        if (wanted > sector) {
+          skipTo(wanted);
+          sector = wanted;
+          continue;
+        }
         window.acquire();
-        pace(sector);
+        pace();
         engine.submitSync(io, sector);
+        stripesSubmitted++;
         sector += StripeEngine.BLOCK / 512;
       }
       window.acquire(WINDOW); // the last stripes
@@ -165,10 +195,28 @@ public final class SyncJob {
     }
   }
 
+  /**
+   * Skips to {@code sector}: once the stripes in flight are done (so the checkpoint has reached
+   * the gap), the gap counts as done.
+   */
+  private void skipTo(long sector) throws InterruptedException {
+    window.acquire(WINDOW);
+    try {
+      synchronized (doneRing) {
+        position = sector;
+        if (action == SyncAction.RESYNC) {
+          engine.syncedBelow(sector);
+        }
+      }
+    } finally {
+      window.release(WINDOW);
+    }
+  }
+
   /** Sleeps while the pass (counting what it has sent) runs ahead of its speed limit. */
-  private void pace(long sector) throws InterruptedException {
+  private void pace() throws InterruptedException {
     long limit = speedLimitKiBps;
-    long kib = (sector - start) / 2;
+    long kib = stripesSubmitted * (StripeEngine.BLOCK / 1024);
     long due = startedNanos + (long) (kib * 1e9 / limit);
     long wait = due - System.nanoTime();
     if (wait > 1_000_000) {

@@ -180,4 +180,35 @@ class SyncTest {
     }
     EngineHarness.assertParityConsistent(g, members);
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("shapes")
+  void aPassOverRegionsVisitsOnlyThoseRegions(Shape shape) throws Exception {
+    long seed = Seeds.of(4, shape.hashCode());
+    ArrayGeometry g = shape.geometry();
+    MemoryDevice[] members = randomMembers(shape, new SplittableRandom(seed));
+    long end = g.devSectors() & ~7L;
+    // Two regions: a stripe-aligned middle run, and the tail.
+    long aStart = (end / 4) & ~7L;
+    long aEnd = (end / 2) & ~7L;
+    long bStart = (end - 16) & ~7L;
+    SyncJob.Regions regions =
+        sector ->
+            sector < aStart ? aStart : sector < aEnd ? sector : sector < bStart ? bStart : sector;
+    long expected =
+        EngineHarness.inconsistentStripes(g, members, aStart, aEnd)
+            + EngineHarness.inconsistentStripes(g, members, bStart, end);
+    try (StripeEngine e = engine(g, members)) {
+      SyncJob repair = e.startSync(SyncAction.REPAIR, 0, 200_000, regions, j -> {});
+      assertThat(repair.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(repair.completed()).isTrue();
+      assertThat(repair.mismatchSectors()).as("seed %d", seed).isEqualTo(8 * expected);
+      assertThat(e.audit()).isEmpty();
+    }
+    assertThat(EngineHarness.inconsistentStripes(g, members, aStart, aEnd)).isZero();
+    assertThat(EngineHarness.inconsistentStripes(g, members, bStart, end)).isZero();
+    assertThat(EngineHarness.inconsistentStripes(g, members, 0, aStart))
+        .as("seed %d: outside the regions nothing is repaired", seed)
+        .isPositive();
+  }
 }
