@@ -54,6 +54,30 @@ public final class RaidArray implements BlockDevice {
    *     be opened
    */
   public static RaidArray open(AssemblyDecision decision, boolean readOnly) throws IOException {
+    return open(decision, readOnly, MemberOpener.FILES);
+  }
+
+  /** How members are opened from their paths (tests wrap them, e.g. in a fault injector). */
+  @FunctionalInterface
+  public interface MemberOpener {
+
+    /** Opens image files and block devices as they are. */
+    MemberOpener FILES =
+        (path, readOnly) ->
+            readOnly ? FileDevice.openReadOnly(path) : FileDevice.openReadWrite(path);
+
+    /** Opens the member at {@code path}, read-only or read-write. */
+    BlockDevice open(Path path, boolean readOnly) throws IOException;
+  }
+
+  /**
+   * {@link #open(AssemblyDecision, boolean)} with the members opened by {@code opener}.
+   *
+   * @throws IOException if the decision is not runnable (the message says why) or a member cannot
+   *     be opened
+   */
+  public static RaidArray open(AssemblyDecision decision, boolean readOnly, MemberOpener opener)
+      throws IOException {
     if (!decision.verdict().runnable()) {
       throw new IOException(decision.freshest().setUuid() + ": not runnable: " + decision.reason());
     }
@@ -64,8 +88,7 @@ public final class RaidArray implements BlockDevice {
         // A rebuilding member is used only once it is rebuilt (issue: array life).
         if (slot.state() == SlotState.IN_SYNC && slot.member() != null) {
           Path path = Path.of(slot.member().path());
-          BlockDevice device =
-              readOnly ? FileDevice.openReadOnly(path) : FileDevice.openReadWrite(path);
+          BlockDevice device = opener.open(path, readOnly);
           opened.add(device);
           members[slot.role()] = device;
         }
