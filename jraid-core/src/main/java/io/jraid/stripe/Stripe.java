@@ -31,6 +31,9 @@ final class Stripe {
     @Nullable Bio towrite;
     @Nullable Bio written;
 
+    /** The member the I/O in flight went to (its error fails that member only). */
+    io.jraid.device.BlockDevice ioDevice;
+
     /** Whether the I/O in flight is a write (else a read). */
     boolean ioWrite;
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.MpmcArrayQueue;
@@ -139,9 +140,21 @@ public final class StripeEngine implements AutoCloseable {
 
   private @Nullable SyncJob syncJob;
 
-  private final @Nullable BlockDevice[] members;
+  /** The member of each slot, copied on change (slots change rarely, are read on every I/O). */
+  private volatile @Nullable BlockDevice[] members;
+
   private final AtomicIntegerArray faulty;
+
+  /**
+   * Per slot, member sector below which the member holds current data ({@code Long.MAX_VALUE}: in
+   * sync). A member being rebuilt takes writes everywhere but serves reads only below this.
+   */
+  private final AtomicLongArray recoveredBelow;
+
+  /** Slots without an in-sync member (missing, failed, or being rebuilt): md's degraded. */
   private final AtomicInteger failedCount = new AtomicInteger();
+
+  private volatile java.util.function.IntConsumer memberFailedListener = slot -> {};
   private final Lane[] lanes;
   private final Arena arena;
   private final MpmcArrayQueue<ArrayIo> ioPool;
@@ -209,6 +222,10 @@ public final class StripeEngine implements AutoCloseable {
     this.rmwDisabled = !options.rmw();
     this.members = members.clone();
     this.faulty = new AtomicIntegerArray(disks);
+    this.recoveredBelow = new AtomicLongArray(disks);
+    for (int i = 0; i < disks; i++) {
+      recoveredBelow.set(i, Long.MAX_VALUE);
+    }
     this.stats = new Stats(disks);
     int missing = 0;
     for (BlockDevice m : members) {
@@ -305,9 +322,143 @@ public final class StripeEngine implements AutoCloseable {
     return failedCount.get();
   }
 
-  /** Whether slot {@code i} has a working member. */
+  /** Whether slot {@code i} has a working member that is fully in sync. */
   public boolean memberInSync(int i) {
+    return memberWorking(i) && recoveredBelow.get(i) == Long.MAX_VALUE;
+  }
+
+  /** Whether slot {@code i} has a member that takes writes (in sync or being rebuilt). */
+  public boolean memberWorking(int i) {
     return members[i] != null && faulty.get(i) == 0;
+  }
+
+  /** Whether slot {@code i}'s member is being rebuilt (md: not In_sync, recovery_offset set). */
+  public boolean memberRebuilding(int i) {
+    return memberWorking(i) && recoveredBelow.get(i) != Long.MAX_VALUE;
+  }
+
+  /** Whether slot {@code i}'s member failed while running (and has not been replaced). */
+  public boolean memberFaulty(int i) {
+    return members[i] != null && faulty.get(i) != 0;
+  }
+
+  /**
+   * Member sector below which slot {@code i}'s member holds current data ({@code Long.MAX_VALUE}
+   * when in sync): a rebuild's {@code recovery_offset}.
+   */
+  public long recoveredBelow(int i) {
+    return recoveredBelow.get(i);
+  }
+
+  /** Whether slot {@code i}'s member can serve {@code sectors} member sectors at {@code sector}. */
+  boolean memberReadable(int i, long sector, long sectors) {
+    return memberWorking(i) && sector + sectors <= recoveredBelow.get(i);
+  }
+
+  /** Whether the stripe at {@code sector} is still to be rebuilt on slot {@code i}. */
+  boolean memberRecovering(int i, long sector) {
+    return memberWorking(i) && sector + BLOCK / 512 > recoveredBelow.get(i);
+  }
+
+  /**
+   * Called with the slot when a member fails while running (on an I/O thread: hand the work off,
+   * never block here).
+   */
+  public void onMemberFailed(java.util.function.IntConsumer listener) {
+    this.memberFailedListener = listener;
+  }
+
+  /**
+   * Puts {@code device} into slot {@code slot} (md's hot-add into a free slot): a slot with no
+   * member or a failed one. With {@code recoveredBelow} below the end it is rebuilt by a {@link
+   * SyncAction#RECOVER} pass; writes reach it at once.
+   *
+   * @return the failed member the slot held, or null
+   * @throws IllegalStateException if the slot holds a working member
+   */
+  public synchronized @Nullable BlockDevice addMember(
+      int slot, BlockDevice device, long recoveredBelow) {
+    BlockDevice[] now = members;
+    BlockDevice old = now[slot];
+    if (old != null && faulty.get(slot) == 0) {
+      throw new IllegalStateException(
+          name + ": slot " + slot + " is held by " + old.name() + ", which is working");
+    }
+    if (device.size() < (geometry.dataOffset() + geometry.devSectors()) * 512) {
+      throw new IllegalArgumentException(
+          device.name()
+              + ": "
+              + device.size()
+              + " bytes, slot "
+              + slot
+              + " needs "
+              + (geometry.dataOffset() + geometry.devSectors()) * 512);
+    }
+    this.recoveredBelow.set(
+        slot, recoveredBelow >= geometry.devSectors() ? Long.MAX_VALUE : recoveredBelow & ~7L);
+    BlockDevice[] next = now.clone();
+    next[slot] = device;
+    members = next;
+    faulty.set(slot, 0);
+    recountFailed();
+    return old;
+  }
+
+  /**
+   * Takes slot {@code slot}'s failed member out of the array (md's hot-remove); the slot is then
+   * missing.
+   *
+   * @throws IllegalStateException if the member is working
+   */
+  public synchronized BlockDevice removeMember(int slot) {
+    BlockDevice[] now = members;
+    BlockDevice old = now[slot];
+    if (old == null) {
+      throw new IllegalStateException(name + ": slot " + slot + " has no member");
+    }
+    if (faulty.get(slot) == 0) {
+      throw new IllegalStateException(
+          name + ": " + old.name() + " (slot " + slot + ") is working: fail it first");
+    }
+    BlockDevice[] next = now.clone();
+    next[slot] = null;
+    members = next;
+    recountFailed();
+    return old;
+  }
+
+  private synchronized void recountFailed() {
+    int n = 0;
+    for (int i = 0; i < disks; i++) {
+      if (!memberInSync(i)) {
+        n++;
+      }
+    }
+    failedCount.set(n);
+  }
+
+  /** A recovery pass reached {@code sector}: its targets hold current data below it. */
+  void recovered(boolean[] targets, long sector) {
+    boolean end = sector >= (geometry.devSectors() & ~7L);
+    for (int i = 0; i < disks; i++) {
+      if (targets[i]) {
+        long below = end ? Long.MAX_VALUE : sector;
+        recoveredBelow.accumulateAndGet(
+            i, below, (a, b) -> a == Long.MAX_VALUE ? a : Math.max(a, b));
+      }
+    }
+    if (end) {
+      recountFailed();
+    }
+  }
+
+  /** The slots a recovery pass starting now would rebuild. */
+  boolean[] rebuildingSlots() {
+    boolean[] targets = new boolean[disks];
+    for (int i = 0; i < disks; i++) {
+      targets[i] = memberRebuilding(i);
+    }
+    return targets;
   }
 
   /** The name of slot {@code i}'s member, or {@code "missing"}. */
@@ -330,26 +481,43 @@ public final class StripeEngine implements AutoCloseable {
     return members[i] == device;
   }
 
-  /** Fails the member of slot {@code i} from outside (a superblock it could not take). */
+  /**
+   * Fails the member of slot {@code i} from outside (a superblock it could not take, or {@code
+   * jraid manage --fail}).
+   */
   public void failMember(int i, Throwable why) {
     markFaulty(i, why);
   }
 
+  /**
+   * Marks slot {@code i}'s member faulty for an I/O error on {@code device}, unless the slot has
+   * since been given another member (a late completion from a member already replaced).
+   */
+  @SuppressWarnings("ReferenceEquality") // the very device object
+  void markFaulty(int i, BlockDevice device, Throwable why) {
+    if (members[i] == device) {
+      markFaulty(i, why);
+    }
+  }
+
   /** Marks the member of slot {@code i} faulty (md_error): the array carries on degraded. */
   void markFaulty(int i, Throwable why) {
-    if (members[i] != null && faulty.compareAndSet(i, 0, 1)) {
-      int failedNow = failedCount.incrementAndGet();
+    BlockDevice[] now = members;
+    if (now[i] != null && faulty.compareAndSet(i, 0, 1)) {
+      recountFailed();
+      int failedNow = failedCount.get();
       stats.membersFailed.increment();
       LOG.log(
           System.Logger.Level.WARNING,
           "{0}: member {1} (slot {2}) failed: {3}; {4}",
           name,
-          members[i].name(),
+          now[i].name(),
           i,
           why.getMessage(),
           failedNow > maxDegraded
               ? "the array has lost more members than it survives"
               : "continuing degraded (" + failedNow + " failed)");
+      memberFailedListener.accept(i);
     }
   }
 
@@ -417,10 +585,29 @@ public final class StripeEngine implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException(name + ": stopped");
     }
+    boolean[] targets = rebuildingSlots();
+    if (action == SyncAction.RECOVER) {
+      boolean any = false;
+      for (boolean t : targets) {
+        any |= t;
+      }
+      if (!any) {
+        throw new IllegalStateException(name + ": no member is being rebuilt");
+      }
+    } else {
+      targets = new boolean[disks];
+    }
     long start = Math.max(0, fromSector) & ~7L;
     SyncJob job =
         new SyncJob(
-            this, action, start, geometry.devSectors() & ~7L, speedLimitKiBps, regions, onFinish);
+            this,
+            action,
+            start,
+            geometry.devSectors() & ~7L,
+            speedLimitKiBps,
+            regions,
+            targets,
+            onFinish);
     syncJob = job;
     job.start();
     return job;
@@ -457,6 +644,14 @@ public final class StripeEngine implements AutoCloseable {
     SyncJob job = syncJob;
     if (job != null) {
       job.stripeDone(sector);
+    }
+  }
+
+  /** The running pass cannot go on (a recovery lost its sources): it stops, with the reason. */
+  void syncAbort(String reason) {
+    SyncJob job = syncJob;
+    if (job != null) {
+      job.abort(reason);
     }
   }
 
@@ -549,7 +744,10 @@ public final class StripeEngine implements AutoCloseable {
       int member = map.member(map.stripe(arraySector), map.ddIdx(arraySector));
       // Chunks on a lost member are rebuilt through the cache; the others are read directly
       // (md bypasses only healthy arrays; on a degraded one the member's data is just as current).
-      BypassRead read = memberInSync(member) ? bypassPool.poll() : null;
+      BypassRead read =
+          memberReadable(member, map.memberSector(arraySector), (len + 511) >>> 9)
+              ? bypassPool.poll()
+              : null;
       if (read == null) {
         splitIntoStripes(io, position, position - offset, len);
       } else {
@@ -645,7 +843,7 @@ public final class StripeEngine implements AutoCloseable {
   public void flush(IoCompletion done) {
     List<Integer> working = new ArrayList<>();
     for (int i = 0; i < disks; i++) {
-      if (memberInSync(i)) {
+      if (memberWorking(i)) {
         working.add(i);
       }
     }
@@ -659,10 +857,10 @@ public final class StripeEngine implements AutoCloseable {
       return;
     }
     for (int i : working) {
-      member(i)
-          .flush(error -> {
+      BlockDevice device = member(i);
+      device.flush(error -> {
             if (error != null) {
-              markFaulty(i, error);
+              markFaulty(i, device, error);
             }
             if (pending.decrementAndGet() == 0) {
               done.completed(

@@ -175,7 +175,7 @@ final class StripeHandler {
     engine.stats.members[d.index].readErrors.increment();
     if (d.has(REWRITE)) { // rewritten and still unreadable: give the member up
       d.clear(READ_ERROR | REWRITE);
-      engine.markFaulty(d.index, error);
+      engine.markFaulty(d.index, d.ioDevice, error);
     } else {
       d.set(READ_ERROR);
     }
@@ -187,7 +187,7 @@ final class StripeHandler {
       // md: a member write error fails the member (no bad-block log here); the stripe carries on
       // degraded, and the write is good as long as the redundancy covers the lost member.
       d.clear(REWRITE | READ_ERROR);
-      engine.markFaulty(d.index, error);
+      engine.markFaulty(d.index, d.ioDevice, error);
     }
     if (d.has(SKIP_COPY)) { // the caller's page was on loan for the write only
       d.page = d.own;
@@ -250,7 +250,9 @@ final class StripeHandler {
   private void analyse(Stripe s) {
     failed = 0;
     for (int i = disks - 1; i >= 0; i--) {
-      boolean ok = engine.memberInSync(i) && !s.devs[i].has(READ_ERROR);
+      boolean ok =
+          engine.memberReadable(i, s.sector, StripeEngine.BLOCK / 512)
+              && !s.devs[i].has(READ_ERROR);
       insync[i] = ok;
       if (!ok) {
         if (failed < 2) {
@@ -779,7 +781,7 @@ final class StripeHandler {
       if (!d.has(READ_ERROR) || d.has(LOCKED) || !d.has(UPTODATE)) {
         continue;
       }
-      if (!engine.memberInSync(d.index) || engine.readOnly) {
+      if (!engine.memberWorking(d.index) || engine.readOnly) {
         d.clear(READ_ERROR | REWRITE);
         continue;
       }
@@ -802,6 +804,10 @@ final class StripeHandler {
   private void sync(Stripe s) {
     switch (s.check) {
       case IDLE -> {
+        if (engine.syncAction() == SyncAction.RECOVER) {
+          recover(s);
+          return;
+        }
         if (engine.failedMembers() > 0) {
           // Parity cannot be checked without every member (md skips resync of a degraded array;
           // rebuilding the missing member is recovery's job).
@@ -840,6 +846,80 @@ final class StripeHandler {
       }
       case RUN, COMPUTE_RUN -> {}
     }
+  }
+
+  /**
+   * One step of rebuilding the stripe onto the members being recovered (md's recovery through
+   * handle_parity_checks with one or two failed): read every readable block, compute what the
+   * rebuilt members (and any missing one) should hold, write it to the rebuilt members.
+   */
+  private void recover(Stripe s) {
+    boolean anyTarget = false;
+    for (int i = 0; i < disks; i++) {
+      anyTarget |= engine.memberRecovering(i, s.sector);
+    }
+    if (!anyTarget) {
+      finishSync(s);
+      return;
+    }
+    if (failed > maxDegraded) {
+      engine.syncAbort(
+          "member sector "
+              + s.sector
+              + ": "
+              + failed
+              + " members unreadable, RAID-"
+              + engine.geometry.level()
+              + " rebuilds at most "
+              + maxDegraded);
+      finishSync(s);
+      return;
+    }
+    if (s.reconstruct != ReconstructState.IDLE
+        || s.opsRunning
+        || s.chainLength > 0
+        || s.computeA >= 0) {
+      return; // a write or a compute in progress: later
+    }
+    boolean ready = true;
+    for (Dev d : s.devs) {
+      if (insync[d.index]) {
+        if (!d.has(UPTODATE)) {
+          ready = false;
+          if (!d.has(LOCKED)) {
+            d.set(WANTREAD | LOCKED);
+          }
+        } else if (d.has(LOCKED)) {
+          ready = false;
+        }
+      } else if (d.has(LOCKED)) {
+        ready = false; // a write still going to the rebuilt member
+      }
+    }
+    if (!ready) {
+      return;
+    }
+    int a = -1;
+    int b = -1;
+    for (Dev d : s.devs) {
+      if (!d.has(UPTODATE)) {
+        if (a < 0) {
+          a = d.index;
+        } else {
+          b = d.index;
+        }
+      }
+    }
+    if (a >= 0) {
+      startCompute(s, a, b); // the pass comes back here with every block up to date
+      return;
+    }
+    for (int i = 0; i < disks; i++) {
+      if (engine.memberRecovering(i, s.sector)) {
+        s.devs[i].set(WANTWRITE | LOCKED);
+      }
+    }
+    s.check = CheckState.COMPUTE_RESULT;
   }
 
   private void startCheck(Stripe s) {
@@ -914,7 +994,7 @@ final class StripeHandler {
     for (Dev d : s.devs) {
       if (d.has(WANTWRITE)) {
         d.clear(WANTWRITE);
-        if (!engine.memberInSync(d.index)) {
+        if (!engine.memberWorking(d.index)) {
           d.clear(LOCKED); // md: a write to a missing or failed member is skipped
           if (d.has(SKIP_COPY)) { // the writer's page goes back with its request: rebuild later
             d.page = d.own;
@@ -927,10 +1007,11 @@ final class StripeHandler {
         StripeEngine.MemberStats written = engine.stats.members[d.index];
         written.writes.increment();
         written.bytesWritten.add(StripeEngine.BLOCK);
-        engine.member(d.index).write(d.page, offset, d.has(WANTFUA), d);
+        d.ioDevice = engine.member(d.index);
+        d.ioDevice.write(d.page, offset, d.has(WANTFUA), d);
       } else if (d.has(WANTREAD)) {
         d.clear(WANTREAD);
-        if (!engine.memberInSync(d.index)) {
+        if (!engine.memberReadable(d.index, s.sector, StripeEngine.BLOCK / 512)) {
           d.clear(LOCKED);
           skipped = true;
           continue;
@@ -939,7 +1020,8 @@ final class StripeHandler {
         StripeEngine.MemberStats read = engine.stats.members[d.index];
         read.reads.increment();
         read.bytesRead.add(StripeEngine.BLOCK);
-        engine.member(d.index).read(d.page, offset, d);
+        d.ioDevice = engine.member(d.index);
+        d.ioDevice.read(d.page, offset, d);
       }
     }
     if (skipped) {

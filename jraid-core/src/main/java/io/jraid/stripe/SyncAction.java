@@ -7,11 +7,13 @@ public enum SyncAction {
   /** Count stripes whose parity does not match their data; write nothing. */
   CHECK,
   /** Like check, and rewrite the parity that does not match. */
-  REPAIR;
+  REPAIR,
+  /** Rebuild members being recovered (a spare taking a slot) from the others. */
+  RECOVER;
 
   /** md's name for the action, as {@code /proc/mdstat} and {@code sync_action} show it. */
   public String mdName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return this == RECOVER ? "recovery" : name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Whether a mismatch is corrected. */

@@ -45,6 +45,11 @@ public final class SyncJob {
   private final long start;
   private final long end;
   private final Regions regions;
+
+  /** For a recovery: the slots it rebuilds. */
+  private final boolean[] targets;
+
+  private volatile @org.jspecify.annotations.Nullable String abortReason;
   private final Consumer<SyncJob> onFinish;
   private final Semaphore window = new Semaphore(WINDOW);
   private final ArrayIo io;
@@ -70,8 +75,10 @@ public final class SyncJob {
       long end,
       long speedLimitKiBps,
       Regions regions,
+      boolean[] targets,
       Consumer<SyncJob> onFinish) {
     this.engine = engine;
+    this.targets = targets.clone();
     this.regions = regions;
     this.action = action;
     this.start = start;
@@ -204,9 +211,7 @@ public final class SyncJob {
     try {
       synchronized (doneRing) {
         position = sector;
-        if (action == SyncAction.RESYNC) {
-          engine.syncedBelow(sector);
-        }
+        advanced(sector);
       }
     } finally {
       window.release(WINDOW);
@@ -247,14 +252,38 @@ public final class SyncJob {
       }
       if (advanced > 0) {
         position = next;
-        if (action == SyncAction.RESYNC) {
-          engine.syncedBelow(next);
-        }
+        advanced(next);
       }
     }
     if (advanced > 0) {
       window.release(advanced);
     }
+  }
+
+  /** Everything below {@code sector} is done: what that means for the array. */
+  private void advanced(long sector) {
+    if (action == SyncAction.RESYNC) {
+      engine.syncedBelow(sector);
+    } else if (action == SyncAction.RECOVER) {
+      engine.recovered(targets, sector);
+    }
+  }
+
+  /** The slots a recovery rebuilds (all false for other passes). */
+  public boolean[] targets() {
+    return targets.clone();
+  }
+
+  /** Why the pass stopped before the end on its own (a recovery that lost its sources), or null. */
+  public @org.jspecify.annotations.Nullable String abortReason() {
+    return abortReason;
+  }
+
+  void abort(String reason) {
+    if (abortReason == null) {
+      abortReason = reason;
+    }
+    cancelled = true;
   }
 
   /** Counts a stripe whose parity did not match. */
