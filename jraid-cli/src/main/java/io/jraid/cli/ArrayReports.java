@@ -1,6 +1,8 @@
 package io.jraid.cli;
 
+import io.jraid.array.ArrayEvent;
 import io.jraid.array.AssemblyDecision;
+import io.jraid.array.MemberView;
 import io.jraid.array.RaidArray;
 import io.jraid.format.Superblock1;
 import io.jraid.layout.ArrayGeometry;
@@ -40,14 +42,12 @@ final class ArrayReports {
       out.append("(read-only) ");
     }
     out.append("raid").append(g.level());
-    for (int i = 0; i < n; i++) {
-      String member = e.memberName(i);
-      if (member.equals("missing")) {
-        continue;
-      }
-      out.append(' ').append(shortName(member)).append('[').append(i).append(']');
-      if (!e.memberInSync(i)) {
-        out.append("(F)");
+    for (MemberView v : array.members()) {
+      out.append(' ').append(shortName(v.device())).append('[').append(v.devNumber()).append(']');
+      switch (v.state()) {
+        case FAULTY -> out.append("(F)");
+        case SPARE -> out.append("(S)");
+        case ACTIVE, REBUILDING -> {}
       }
     }
     out.append('\n');
@@ -102,6 +102,38 @@ final class ArrayReports {
             job.speedKiBps());
   }
 
+  /**
+   * The sync pass as {@code key=value} lines (for {@code --wait} and scripts): action, running,
+   * completed, position, total, speed, eta, mismatches, and md's progress line.
+   */
+  static String syncState(RaidArray array) {
+    SyncJob job = array.engine().syncJob();
+    if (job == null) {
+      return "action=idle\nrunning=false\n";
+    }
+    return "action="
+        + job.action().mdName()
+        + "\nrunning="
+        + !job.finished()
+        + "\ncompleted="
+        + job.completed()
+        + "\nposition_sectors="
+        + job.position()
+        + "\ntotal_sectors="
+        + job.endSector()
+        + "\nspeed_kib_per_sec="
+        + job.speedKiBps()
+        + "\neta_seconds="
+        + job.etaSeconds()
+        + "\nmismatch_sectors="
+        + job.mismatchSectors()
+        + "\nstopped_because="
+        + (job.abortReason() == null ? "" : job.abortReason())
+        + "\nline="
+        + progressLine(job)
+        + "\n";
+  }
+
   /** {@code mdadm --detail}'s report. */
   static String detail(String device, RaidArray array, ZoneId zone) {
     StripeEngine e = array.engine();
@@ -123,16 +155,23 @@ final class ArrayReports {
     long devBytes = g.devSectors() * 512;
     line(out, "Used Dev Size", (devBytes >> 10) + ExamineReport.humanSize(devBytes));
     int n = g.raidDisks();
-    int working = n - e.failedMembers();
+    List<MemberView> views = array.members();
+    long active = views.stream().filter(v -> v.state() == MemberView.State.ACTIVE).count();
+    long faulty = views.stream().filter(v -> v.state() == MemberView.State.FAULTY).count();
+    long spares =
+        views.stream()
+            .filter(
+                v -> v.state() == MemberView.State.SPARE || v.state() == MemberView.State.REBUILDING)
+            .count();
     line(out, "Raid Devices", Integer.toString(n));
-    line(out, "Total Devices", Integer.toString(present(e)));
+    line(out, "Total Devices", Integer.toString(views.size()));
     line(out, "Persistence", "Superblock is persistent");
     out.append('\n');
     line(out, "State", state(array));
-    line(out, "Active Devices", Integer.toString(working));
-    line(out, "Working Devices", Integer.toString(working));
-    line(out, "Failed Devices", Integer.toString(present(e) - working));
-    line(out, "Spare Devices", "0");
+    line(out, "Active Devices", Long.toString(active));
+    line(out, "Working Devices", Long.toString(views.size() - faulty));
+    line(out, "Failed Devices", Long.toString(faulty));
+    line(out, "Spare Devices", Long.toString(spares));
     out.append('\n');
     if (g.level() != 4) {
       line(out, "Layout", g.algorithm().mdadmName());
@@ -155,19 +194,42 @@ final class ArrayReports {
     }
     out.append("    Number   Major   Minor   RaidDevice State\n");
     for (int i = 0; i < n; i++) {
-      String member = e.memberName(i);
-      boolean missing = member.equals("missing");
-      String state = missing ? "removed" : e.memberInSync(i) ? "active sync" : "faulty";
+      MemberView holder = null;
+      for (MemberView v : views) {
+        if (v.slot() == i && v.state() != MemberView.State.FAULTY) {
+          holder = v;
+        }
+      }
       out.append(
           String.format(
               Locale.ROOT,
-              "    %5s   %5s   %5s    %5d      %-12s  %s%n",
-              missing ? "-" : Integer.toString(i),
+              "    %5s   %5s   %5s    %5d      %-16s  %s%n",
+              holder == null ? "-" : Integer.toString(holder.devNumber()),
               "-",
               "-",
               i,
-              state,
-              missing ? "" : member));
+              holder == null ? "removed" : holder.state().mdadmText(),
+              holder == null ? "" : holder.device()));
+    }
+    boolean first = true;
+    for (MemberView v : views) {
+      if (v.slot() >= 0 && v.state() != MemberView.State.FAULTY) {
+        continue;
+      }
+      if (first) {
+        out.append('\n');
+        first = false;
+      }
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "    %5d   %5s   %5s    %5s      %-16s  %s%n",
+              v.devNumber(),
+              "-",
+              "-",
+              "-",
+              v.state().mdadmText(),
+              v.device()));
     }
     return out.toString().replace(" \n", "\n");
   }
@@ -198,18 +260,51 @@ final class ArrayReports {
     map.put("failed_members", e.failedMembers());
     map.put("degraded", e.failedMembers() > 0);
     List<Object> members = new ArrayList<>();
+    List<MemberView> views = array.members();
     for (int i = 0; i < g.raidDisks(); i++) {
+      MemberView holder = null;
+      for (MemberView v : views) {
+        if (v.slot() == i && v.state() != MemberView.State.FAULTY) {
+          holder = v;
+        }
+      }
       Map<String, Object> m = new LinkedHashMap<>();
-      String name = e.memberName(i);
       m.put("slot", i);
-      m.put("device", name.equals("missing") ? null : name);
-      m.put("state", name.equals("missing") ? "removed" : e.memberInSync(i) ? "in_sync" : "faulty");
+      m.put("device", holder == null ? null : holder.device());
+      m.put("state", holder == null ? "removed" : jsonState(holder.state()));
+      if (holder != null) {
+        m.put("descriptor", holder.devNumber());
+        if (holder.state() == MemberView.State.REBUILDING) {
+          m.put("recovered_sectors", holder.recoveredBelow());
+        }
+      }
       StripeEngine.MemberStats stats = e.stats().members[i];
       m.put("read_errors", stats.readErrors.sum());
       m.put("write_errors", stats.writeErrors.sum());
       members.add(m);
     }
     map.put("members", members);
+    List<Object> others = new ArrayList<>();
+    for (MemberView v : views) {
+      if (v.slot() < 0 || v.state() == MemberView.State.FAULTY) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("device", v.device());
+        m.put("descriptor", v.devNumber());
+        m.put("state", jsonState(v.state()));
+        others.add(m);
+      }
+    }
+    map.put("spares_and_failed", others);
+    List<Object> events = new ArrayList<>();
+    for (ArrayEvent ev : array.events()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("time", ev.at().toString());
+      m.put("event", ev.kind().mdadmName());
+      m.put("device", ev.device().isEmpty() ? null : ev.device());
+      m.put("message", ev.message());
+      events.add(m);
+    }
+    map.put("events", events);
     SyncJob job = e.syncJob();
     if (job != null) {
       Map<String, Object> sync = new LinkedHashMap<>();
@@ -250,6 +345,7 @@ final class ArrayReports {
             case RESYNC -> "resyncing";
             case CHECK -> "checking";
             case REPAIR -> "repairing";
+            case RECOVER -> "recovering";
           });
     }
     return String.join(", ", parts);
@@ -260,6 +356,7 @@ final class ArrayReports {
       case RESYNC -> "Resync Status";
       case CHECK -> "Check Status";
       case REPAIR -> "Repair Status";
+      case RECOVER -> "Rebuild Status";
     };
   }
 
@@ -269,14 +366,13 @@ final class ArrayReports {
     return live != null ? live.events() : sb.events();
   }
 
-  private static int present(StripeEngine e) {
-    int count = 0;
-    for (int i = 0; i < e.geometry().raidDisks(); i++) {
-      if (!e.memberName(i).equals("missing")) {
-        count++;
-      }
-    }
-    return count;
+  private static String jsonState(MemberView.State state) {
+    return switch (state) {
+      case ACTIVE -> "in_sync";
+      case REBUILDING -> "rebuilding";
+      case SPARE -> "spare";
+      case FAULTY -> "faulty";
+    };
   }
 
   private static String superVersion(RaidArray array) {

@@ -104,6 +104,7 @@ final class ControlServer implements AutoCloseable {
                   200,
                   "application/json",
                   Json.write(ArrayReports.json(device, array)) + "\n");
+          case "/syncstate" -> reply(exchange, 200, "text/plain", ArrayReports.syncState(array));
           case "/metrics" -> {
             PrometheusText text = new PrometheusText();
             ArrayMetrics.write(text, array.engine());
@@ -128,6 +129,8 @@ final class ControlServer implements AutoCloseable {
           stop.run();
         }
         case "/sync" -> sync(exchange);
+        case "/manage" -> manage(exchange);
+        case "/speed" -> speed(exchange);
         default -> reply(exchange, 404, "text/plain", "no such action: " + path + "\n");
       }
     }
@@ -146,11 +149,68 @@ final class ControlServer implements AutoCloseable {
       return;
     }
     try {
-      array.engine().startSync(action, 0, job -> {});
+      array.startSync(action);
       reply(exchange, 202, "text/plain", action.mdName() + " started on " + device + "\n");
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | IllegalArgumentException e) {
       reply(exchange, 409, "text/plain", e.getMessage() + "\n");
     }
+  }
+
+  /** {@code /manage?op=fail|remove|add&device=PATH[&force=1]}: mdadm --manage on the array. */
+  private void manage(HttpExchange exchange) throws IOException {
+    java.util.Map<String, String> q = query(exchange);
+    String op = q.getOrDefault("op", "");
+    String member = q.get("device");
+    if (member == null || member.isEmpty()) {
+      reply(exchange, 400, "text/plain", "use /manage?op=fail|remove|add&device=PATH\n");
+      return;
+    }
+    try {
+      switch (op) {
+        case "fail" -> array.fail(member);
+        case "remove" -> array.remove(member);
+        case "add" ->
+            array.add(java.nio.file.Path.of(member), "1".equals(q.get("force")));
+        default -> {
+          reply(exchange, 400, "text/plain", "op must be fail, remove or add\n");
+          return;
+        }
+      }
+      reply(exchange, 200, "text/plain", op + " " + member + ": done\n");
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      reply(exchange, 409, "text/plain", e.getMessage() + "\n");
+    } catch (IOException e) {
+      reply(exchange, 500, "text/plain", member + ": " + e.getMessage() + "\n");
+    }
+  }
+
+  /** {@code /speed?min=KIBPS&max=KIBPS}: md's speed_limit_min and speed_limit_max. */
+  private void speed(HttpExchange exchange) throws IOException {
+    java.util.Map<String, String> q = query(exchange);
+    try {
+      long min = Long.parseLong(q.getOrDefault("min", ""));
+      long max = Long.parseLong(q.getOrDefault("max", ""));
+      array.speedLimits(min, max);
+      reply(exchange, 200, "text/plain", "speed limits " + min + ".." + max + " KiB/s\n");
+    } catch (IllegalArgumentException e) {
+      reply(exchange, 400, "text/plain", "use /speed?min=KIBPS&max=KIBPS: " + e.getMessage() + "\n");
+    }
+  }
+
+  private static java.util.Map<String, String> query(HttpExchange exchange) {
+    java.util.Map<String, String> params = new java.util.HashMap<>();
+    String raw = exchange.getRequestURI().getRawQuery();
+    if (raw != null) {
+      for (String pair : raw.split("&", -1)) {
+        int eq = pair.indexOf('=');
+        String key = eq < 0 ? pair : pair.substring(0, eq);
+        String value = eq < 0 ? "" : pair.substring(eq + 1);
+        params.put(
+            java.net.URLDecoder.decode(key, StandardCharsets.UTF_8),
+            java.net.URLDecoder.decode(value, StandardCharsets.UTF_8));
+      }
+    }
+    return params;
   }
 
   private boolean authorised(HttpExchange exchange) {

@@ -28,6 +28,9 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       DetailCommand.class,
       StopCommand.class,
+      ManageCommand.class,
+      SyncCommand.Check.class,
+      SyncCommand.Repair.class,
       QuickstartCommand.class,
       CatCommand.class,
       CommandLine.HelpCommand.class

@@ -177,6 +177,27 @@ public final class ArrayCreator {
 
   private static void writeMember(BlockDevice d, Superblock1 sb, CreatePlan plan)
       throws IOException {
+    writeMember(d, sb, plan.bitmap(), plan.bitmapAreaBytes());
+  }
+
+  /**
+   * Makes {@code d} a new member of a running array ({@code mdadm --add}): old md superblocks
+   * erased, an empty bad-block log, the array's bitmap with every bit set, then the superblock;
+   * read back to check.
+   *
+   * @param bitmap the array's bitmap superblock, or null when it has none
+   * @param bitmapAreaBytes the bitmap area's size on a member
+   */
+  public static Member writeAddedMember(
+      BlockDevice d, Superblock1 sb, @Nullable BitmapSuperblock bitmap, long bitmapAreaBytes)
+      throws IOException {
+    writeMember(d, sb, bitmap, bitmapAreaBytes);
+    return readBack(d, sb, bitmap);
+  }
+
+  private static void writeMember(
+      BlockDevice d, Superblock1 sb, @Nullable BitmapSuperblock bitmap, long bitmapAreaBytes)
+      throws IOException {
     try (Arena arena = Arena.ofShared()) {
       eraseOldSuperblocks(d, arena);
       if (sb.bblogSize() > 0 && sb.bblogOffset() != 0) {
@@ -184,9 +205,8 @@ public final class ArrayCreator {
         log.fill((byte) 0xFF);
         d.write(log, (sb.superOffset() + sb.bblogOffset()) * 512);
       }
-      @Nullable BitmapSuperblock bitmap = plan.bitmap();
       if (bitmap != null) {
-        MemorySegment area = arena.allocate(plan.bitmapAreaBytes(), 4096);
+        MemorySegment area = arena.allocate(bitmapAreaBytes, 4096);
         area.fill((byte) 0xFF);
         BitmapCodec.encode(bitmap, area);
         d.write(area, (sb.superOffset() + sb.bitmapOffset()) * 512);

@@ -192,6 +192,38 @@ public final class MemberSuperblocks {
     return members;
   }
 
+  /**
+   * Adds a member (a new spare) whose superblock is already on it, at the array's event count; the
+   * next {@link #update} writes it with the others.
+   */
+  public synchronized void add(Entry entry) {
+    if (!entry.superblock().setUuid().equals(members.getFirst().superblock().setUuid())
+        || entry.superblock().events() != events()) {
+      throw new IllegalArgumentException(
+          entry.device().name()
+              + ": array "
+              + entry.superblock().setUuid()
+              + " events "
+              + entry.superblock().events()
+              + " is not this array at events "
+              + events());
+    }
+    List<Entry> next = new ArrayList<>(members);
+    next.add(entry);
+    members = List.copyOf(next);
+  }
+
+  /** Stops writing {@code device}'s superblock (a spare taken out); false if it was not written. */
+  @SuppressWarnings("ReferenceEquality") // the very device object
+  public synchronized boolean remove(BlockDevice device) {
+    List<Entry> next = new ArrayList<>(members);
+    boolean removed = next.removeIf(e -> e.device() == device);
+    if (removed && !next.isEmpty()) {
+      members = List.copyOf(next);
+    }
+    return removed;
+  }
+
   /** The array's event count. */
   public synchronized long events() {
     return members.getFirst().superblock().events();

@@ -5,10 +5,12 @@ import io.jraid.array.AssemblyDecision.SlotState;
 import io.jraid.device.BlockDevice;
 import io.jraid.device.FileDevice;
 import io.jraid.device.IoCompletion;
+import io.jraid.format.RoleTable;
 import io.jraid.format.Superblock1;
 import io.jraid.layout.ArrayGeometry;
 import io.jraid.stripe.StripeEngine;
 import io.jraid.stripe.SyncAction;
+import io.jraid.stripe.SyncJob;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -39,6 +41,9 @@ public final class RaidArray implements BlockDevice {
 
   /** md's clean/dirty recording, with {@link #superblocks}. */
   private volatile @Nullable SafeMode safeMode;
+
+  /** Failures, spares, rebuilds and sync passes, with {@link #superblocks}. */
+  private volatile @Nullable MemberManager manager;
 
   private RaidArray(String name, StripeEngine engine, List<BlockDevice> opened, boolean readOnly) {
     this.name = name;
@@ -83,14 +88,30 @@ public final class RaidArray implements BlockDevice {
     }
     List<BlockDevice> opened = new ArrayList<>();
     BlockDevice[] members = new BlockDevice[decision.slots().size()];
+    BlockDevice[] rebuilding = new BlockDevice[decision.slots().size()];
+    List<BlockDevice> spares = new ArrayList<>();
     try {
       for (Slot slot : decision.slots()) {
-        // A rebuilding member is used only once it is rebuilt (issue: array life).
-        if (slot.state() == SlotState.IN_SYNC && slot.member() != null) {
-          Path path = Path.of(slot.member().path());
-          BlockDevice device = opener.open(path, readOnly);
+        Member m = slot.member();
+        if (m == null) {
+          continue;
+        }
+        if (slot.state() == SlotState.IN_SYNC) {
+          BlockDevice device = opener.open(Path.of(m.path()), readOnly);
           opened.add(device);
           members[slot.role()] = device;
+        } else if (slot.state() == SlotState.REBUILDING && !readOnly) {
+          // Rebuilt up to its recovery offset; the rebuild resumes from there.
+          BlockDevice device = opener.open(Path.of(m.path()), false);
+          opened.add(device);
+          rebuilding[slot.role()] = device;
+        }
+      }
+      if (!readOnly) {
+        for (Member spare : decision.spares()) {
+          BlockDevice device = opener.open(Path.of(spare.path()), false);
+          opened.add(device);
+          spares.add(device);
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -115,7 +136,14 @@ public final class RaidArray implements BlockDevice {
       array.engine.markUnsynced(sb.resyncOffset());
     }
     if (!readOnly) {
-      array.superblocks = superblocksOf(decision, members);
+      for (Slot slot : decision.slots()) {
+        BlockDevice device = rebuilding[slot.role()];
+        if (device != null) {
+          array.engine.addMember(slot.role(), device, slot.recoveryOffset());
+        }
+      }
+      MemberSuperblocks sbs = superblocksOf(decision, members, rebuilding, spares);
+      array.superblocks = sbs;
       array.safeMode =
           new SafeMode(
               array.name,
@@ -123,11 +151,36 @@ public final class RaidArray implements BlockDevice {
               array.engineSink(),
               sb.clean(),
               SafeMode.DEFAULT_DELAY_MS);
-      if (!sb.clean()) {
-        array.engine.startSync(SyncAction.RESYNC, sb.resyncOffset(), array::syncFinished);
+      MemberManager manager =
+          new MemberManager(array.name, array.engine, sbs, opener, array::resyncCompleted);
+      for (MemberSuperblocks.Entry e : sbs.members()) {
+        Superblock1 own = e.superblock();
+        manager.hold(
+            e.device(),
+            pathOf(decision, own),
+            own.devNumber(),
+            RoleTable.isSlot(own.role()) ? own.role() : -1);
       }
+      array.manager = manager;
+      manager.start(); // resync a dirty array, rebuild onto rebuilding members and spares
     }
     return array;
+  }
+
+  /** The path a member was assembled from, by its descriptor number. */
+  private static String pathOf(AssemblyDecision decision, Superblock1 own) {
+    for (Slot slot : decision.slots()) {
+      Member m = slot.member();
+      if (m != null && m.superblock().devNumber() == own.devNumber()) {
+        return m.path();
+      }
+    }
+    for (Member m : decision.spares()) {
+      if (m.superblock().devNumber() == own.devNumber()) {
+        return m.path();
+      }
+    }
+    return "descriptor " + own.devNumber();
   }
 
   /**
@@ -135,22 +188,34 @@ public final class RaidArray implements BlockDevice {
    * member one update behind; the next update writes them all alike).
    */
   private static MemberSuperblocks superblocksOf(
-      AssemblyDecision decision, @Nullable BlockDevice[] members) {
+      AssemblyDecision decision,
+      @Nullable BlockDevice[] members,
+      @Nullable BlockDevice[] rebuilding,
+      List<BlockDevice> spares) {
     long events = decision.freshest().events();
     List<MemberSuperblocks.Entry> entries = new ArrayList<>();
     for (Slot slot : decision.slots()) {
       BlockDevice device = members[slot.role()];
-      if (device != null && slot.member() != null) {
-        Superblock1 own = slot.member().superblock();
-        Superblock1 aligned =
-            own.events() == events
-                ? own
-                : MemberSuperblocks.apply(
-                    own, MemberSuperblocks.Change.none(), events, own.utimeSeconds());
-        entries.add(new MemberSuperblocks.Entry(device, aligned));
+      if (device == null) {
+        device = rebuilding[slot.role()];
+      }
+      Member m = slot.member();
+      if (device != null && m != null) {
+        entries.add(new MemberSuperblocks.Entry(device, aligned(m.superblock(), events)));
       }
     }
+    for (int i = 0; i < spares.size(); i++) {
+      Superblock1 own = decision.spares().get(i).superblock();
+      entries.add(new MemberSuperblocks.Entry(spares.get(i), aligned(own, events)));
+    }
     return new MemberSuperblocks(entries, java.time.InstantSource.system());
+  }
+
+  /** {@code own} at the array's event count (a member one behind, or a spare, catches up). */
+  private static Superblock1 aligned(Superblock1 own, long events) {
+    return own.events() == events
+        ? own
+        : MemberSuperblocks.apply(own, MemberSuperblocks.Change.none(), events, own.utimeSeconds());
   }
 
   /**
@@ -174,28 +239,18 @@ public final class RaidArray implements BlockDevice {
       result.failed().forEach(f -> error.addSuppressed(f.error()));
       throw error;
     }
+    MemberManager m = manager;
     for (MemberSuperblocks.Failure f : result.failed()) {
-      int slot = slotOf(f.device());
-      if (slot >= 0) {
-        engine.failMember(slot, f.error()); // md: a failed metadata write fails the member
+      if (m != null) {
+        m.superblockWriteFailed(f.device(), f.error()); // md: a failed metadata write fails it
       }
-      sbs.update(MemberSuperblocks.Change.faulty(f.devNumber()));
     }
   }
 
-  private int slotOf(BlockDevice device) {
-    for (int i = 0; i < engine.geometry().raidDisks(); i++) {
-      if (engine.memberIs(i, device)) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /** A resync that reached the end: if the array is recorded clean, record the new checkpoint. */
-  private void syncFinished(io.jraid.stripe.SyncJob job) {
+  /** A resync reached the end: if the array is recorded clean, record the new checkpoint. */
+  private void resyncCompleted() {
     SafeMode safe = safeMode;
-    if (safe != null && job.completed()) {
+    if (safe != null) {
       safe.refreshClean();
     }
   }
@@ -336,8 +391,97 @@ public final class RaidArray implements BlockDevice {
     done.completed(null);
   }
 
+  // ---- the array's life (mdadm --manage, sync_action) ------------------------------------------
+
+  private MemberManager manager() {
+    MemberManager m = manager;
+    if (m == null) {
+      throw new IllegalStateException(
+          name + ": members can be managed only on an array assembled writable from its members");
+    }
+    return m;
+  }
+
+  /** Every device the array holds, slots first, then spares and failed ones. */
+  public List<MemberView> members() {
+    MemberManager m = manager;
+    if (m != null) {
+      return m.members();
+    }
+    List<MemberView> views = new ArrayList<>();
+    for (int i = 0; i < engine.geometry().raidDisks(); i++) {
+      if (!engine.memberName(i).equals("missing")) {
+        views.add(
+            new MemberView(
+                engine.memberName(i),
+                i,
+                i,
+                engine.memberInSync(i) ? MemberView.State.ACTIVE : MemberView.State.FAULTY,
+                Long.MAX_VALUE));
+      }
+    }
+    return views;
+  }
+
+  /** The latest events (member failures, spares, rebuilds, mismatches), oldest first. */
+  public List<ArrayEvent> events() {
+    MemberManager m = manager;
+    return m == null ? List.of() : m.events();
+  }
+
+  /** How many events of each kind happened since the array started. */
+  public java.util.Map<ArrayEvent.Kind, Long> eventCounts() {
+    MemberManager m = manager;
+    return m == null ? java.util.Map.of() : m.eventCounts();
+  }
+
+  /** Calls {@code listener} with each event from now on. */
+  public void onEvent(java.util.function.Consumer<ArrayEvent> listener) {
+    manager().onEvent(listener);
+  }
+
+  /**
+   * Marks a member faulty ({@code mdadm --fail}); the array runs degraded and a spare, if any,
+   * takes its slot. Refused when the array would lose more members than it survives.
+   *
+   * @param device the member's path or name
+   */
+  public void fail(String device) throws IOException {
+    manager().fail(device);
+  }
+
+  /** Takes a failed member or a spare out of the array ({@code mdadm --remove}). */
+  public void remove(String device) throws IOException {
+    manager().remove(device);
+  }
+
+  /**
+   * Adds a device as a spare ({@code mdadm --add}); a degraded array rebuilds onto it at once.
+   *
+   * @param force overwrite the superblock of another array found on it
+   */
+  public void add(Path device, boolean force) throws IOException {
+    manager().add(device, force);
+  }
+
+  /** Starts a check or a repair of the whole array (md's {@code sync_action}). */
+  public SyncJob startSync(SyncAction action) throws IOException {
+    return manager().startSync(action);
+  }
+
+  /** md's {@code speed_limit_min}/{@code speed_limit_max} for sync passes, KiB/s per member. */
+  public void speedLimits(long minKiBps, long maxKiBps) {
+    manager().speedLimits(minKiBps, maxKiBps);
+  }
+
   @Override
   public void close() throws IOException {
+    MemberManager m = manager;
+    List<BlockDevice> toClose = opened;
+    if (m != null) {
+      m.close(); // stops a pass at a checkpoint; a rebuild's point is recorded
+      toClose = m.devices(); // what it holds now: added spares in, removed devices (closed) out
+    }
     engine.close(); // stops a sync at a checkpoint, drains every request
     IOException first = null;
     SafeMode safe = safeMode;
@@ -348,7 +492,7 @@ public final class RaidArray implements BlockDevice {
         first = e;
       }
     }
-    for (BlockDevice d : opened) {
+    for (BlockDevice d : toClose) {
       try {
         if (!d.readOnly()) {
           d.flush();

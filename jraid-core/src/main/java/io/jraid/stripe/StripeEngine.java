@@ -302,6 +302,11 @@ public final class StripeEngine implements AutoCloseable {
     return total;
   }
 
+  /** Array requests submitted so far (reads and writes; sync passes pace by it). */
+  public long userRequests() {
+    return stats.reads.sum() + stats.writes.sum();
+  }
+
   /** Array writes in flight. */
   public long writesInFlight() {
     return writesInFlight.get();

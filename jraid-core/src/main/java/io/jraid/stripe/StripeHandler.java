@@ -809,8 +809,9 @@ final class StripeHandler {
           return;
         }
         if (engine.failedMembers() > 0) {
-          // Parity cannot be checked without every member (md skips resync of a degraded array;
-          // rebuilding the missing member is recovery's job).
+          // Parity cannot be checked without every member: the pass stops at its checkpoint (md
+          // interrupts a resync when a member fails; rebuilding it is recovery's job).
+          engine.syncAbort("a member is missing or failed: parity cannot be checked degraded");
           finishSync(s);
           return;
         }

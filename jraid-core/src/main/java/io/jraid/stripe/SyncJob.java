@@ -56,7 +56,8 @@ public final class SyncJob {
   private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicLong mismatchSectors = new AtomicLong();
   private final AtomicLong stripesDone = new AtomicLong();
-  private long stripesSubmitted;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final long startedNanos = System.nanoTime();
   private final Thread thread;
 
@@ -65,8 +66,12 @@ public final class SyncJob {
 
   private volatile long position;
   private volatile long speedLimitKiBps;
+  private volatile long speedMinKiBps;
   private volatile boolean cancelled;
   private volatile long finishedNanos;
+
+  /** No stripe of the pass is in flight any more and it will send no more. */
+  private volatile boolean ended;
 
   SyncJob(
       StripeEngine engine,
@@ -85,6 +90,7 @@ public final class SyncJob {
     this.end = end;
     this.position = start;
     this.speedLimitKiBps = speedLimitKiBps;
+    this.speedMinKiBps = speedLimitKiBps; // one limit unless told otherwise
     this.onFinish = onFinish;
     this.io = new ArrayIo(engine);
     this.io.kind = ArrayIo.Kind.SYNC;
@@ -123,12 +129,12 @@ public final class SyncJob {
 
   /** Whether the pass reached the end (false while running or when cancelled). */
   public boolean completed() {
-    return finished.getCount() == 0 && !cancelled && position >= end;
+    return ended && !cancelled && position >= end;
   }
 
   /** Whether the pass has stopped, at the end or cancelled. */
   public boolean finished() {
-    return finished.getCount() == 0;
+    return ended;
   }
 
   /** Whether {@link #cancel()} stopped it. */
@@ -160,6 +166,9 @@ public final class SyncJob {
       throw new IllegalArgumentException("speed limit " + kibps + " KiB/s: must be positive");
     }
     this.speedLimitKiBps = kibps;
+    if (speedMinKiBps > kibps) {
+      speedMinKiBps = kibps;
+    }
   }
 
   /** Stops the pass after the stripes in flight; {@link #position()} stays a valid checkpoint. */
@@ -182,18 +191,22 @@ public final class SyncJob {
           sector = wanted;
           continue;
         }
-        window.acquire();
+        if (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+          continue; // look at cancellation again (an aborted pass may never free the window)
+        }
         pace();
+        inFlight.incrementAndGet();
         engine.submitSync(io, sector);
-        stripesSubmitted++;
         sector += StripeEngine.BLOCK / 512;
       }
-      window.acquire(WINDOW); // the last stripes
-      window.release(WINDOW);
+      while (inFlight.get() > 0) { // the last stripes
+        Thread.sleep(1);
+      }
     } catch (InterruptedException e) {
       cancelled = true;
     } finally {
       finishedNanos = System.nanoTime();
+      ended = true; // before onFinish: it sees a finished pass, and may start the next
       try {
         onFinish.accept(this);
       } finally {
@@ -207,26 +220,65 @@ public final class SyncJob {
    * the gap), the gap counts as done.
    */
   private void skipTo(long sector) throws InterruptedException {
-    window.acquire(WINDOW);
-    try {
-      synchronized (doneRing) {
-        position = sector;
-        advanced(sector);
-      }
-    } finally {
-      window.release(WINDOW);
+    while (inFlight.get() > 0) {
+      Thread.sleep(1);
+    }
+    if (cancelled) {
+      return;
+    }
+    synchronized (doneRing) {
+      position = sector;
+      advanced(sector);
     }
   }
 
-  /** Sleeps while the pass (counting what it has sent) runs ahead of its speed limit. */
+  /**
+   * Sleeps while the pass runs ahead of its speed limit: {@link #speedLimitKiBps()} (md's {@code
+   * speed_limit_max}) while the array is otherwise idle, the lower {@link #speedMinKiBps()} (md's
+   * {@code speed_limit_min}) while user requests came in the last half second — so a rebuild
+   * yields to user I/O but never stops.
+   */
   private void pace() throws InterruptedException {
-    long limit = speedLimitKiBps;
-    long kib = stripesSubmitted * (StripeEngine.BLOCK / 1024);
-    long due = startedNanos + (long) (kib * 1e9 / limit);
-    long wait = due - System.nanoTime();
+    long now = System.nanoTime();
+    long requests = engine.userRequests();
+    if (requests != lastUserRequests) {
+      lastUserRequests = requests;
+      lastUserActivityNanos = now;
+    }
+    boolean busy = now - lastUserActivityNanos < BUSY_NANOS;
+    long limit = busy ? speedMinKiBps : speedLimitKiBps;
+    long step = (long) (StripeEngine.BLOCK / 1024 * 1e9 / limit);
+    // No credit for time spent idle beyond a short burst.
+    nextDueNanos = Math.max(nextDueNanos, now - BURST_NANOS) + step;
+    long wait = nextDueNanos - now;
     if (wait > 1_000_000) {
       TimeUnit.NANOSECONDS.sleep(Math.min(wait, 100_000_000));
     }
+  }
+
+  /** User requests within this long make the array busy for pacing. */
+  private static final long BUSY_NANOS = 500_000_000L;
+
+  /** How far a pass may catch up after a pause, in time at its limit. */
+  private static final long BURST_NANOS = 20_000_000L;
+
+  private long nextDueNanos = System.nanoTime();
+  private long lastUserRequests = -1;
+  private long lastUserActivityNanos = Long.MIN_VALUE / 2;
+
+  /** The pace kept while user I/O is running (md's {@code speed_limit_min}). */
+  public long speedMinKiBps() {
+    return speedMinKiBps;
+  }
+
+  /** Sets both limits: {@code min} under user I/O, {@code max} when idle. */
+  public void speedLimits(long minKiBps, long maxKiBps) {
+    if (minKiBps <= 0 || maxKiBps < minKiBps) {
+      throw new IllegalArgumentException(
+          "speed limits min=" + minKiBps + " max=" + maxKiBps + " KiB/s (0 < min <= max)");
+    }
+    this.speedMinKiBps = minKiBps;
+    this.speedLimitKiBps = maxKiBps;
   }
 
   /**
@@ -235,6 +287,19 @@ public final class SyncJob {
    * of done flags never wraps onto a stripe still pending.
    */
   void stripeDone(long sector) {
+    try {
+      stripeFinished(sector);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void stripeFinished(long sector) {
+    if (abortReason != null) {
+      // Not done: an aborted pass's checkpoint stays below every stripe it could not finish.
+      window.release();
+      return;
+    }
     stripesDone.incrementAndGet();
     int advanced = 0;
     synchronized (doneRing) {

@@ -1,0 +1,858 @@
+package io.jraid.array;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.format.FeatureMap;
+import io.jraid.format.FormatException;
+import io.jraid.format.MdUuid;
+import io.jraid.format.MetadataPlacement;
+import io.jraid.format.MetadataVersion;
+import io.jraid.format.RoleTable;
+import io.jraid.format.Superblock1;
+import io.jraid.stripe.StripeEngine;
+import io.jraid.stripe.SyncAction;
+import io.jraid.stripe.SyncJob;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The life of a running array's members — md's {@code md_check_recovery} and its
+ * hot-add/remove/fail paths: records failures in the superblocks, takes spares into free slots,
+ * runs and checkpoints rebuilds, starts resyncs, checks and repairs, and keeps the event log.
+ *
+ * <p>Everything that changes membership runs on one thread (md's reconfiguration mutex, here a
+ * single-thread executor): engine callbacks and user requests are handed to it, so the slot table,
+ * the superblocks and the sync pass change in one order. Superblocks record each change before it
+ * takes effect on data: a spare's slot and {@code recovery_offset = 0} before the rebuild writes to
+ * it, a failed member's faulty role as soon as it fails, the rebuild point every few seconds.
+ */
+final class MemberManager implements AutoCloseable {
+
+  /** md's default {@code speed_limit_min}: a sync keeps this pace even under user I/O. */
+  static final long DEFAULT_SPEED_MIN_KIBPS = 1_000;
+
+  /** md's default {@code speed_limit_max}. */
+  static final long DEFAULT_SPEED_MAX_KIBPS = StripeEngine.DEFAULT_SYNC_SPEED_LIMIT_KIBPS;
+
+  /** How often a running rebuild's point is recorded in the superblocks. */
+  static final long CHECKPOINT_SECONDS = 5;
+
+  private static final int EVENT_LOG = 256;
+
+  /** No rebuild point recorded yet ({@link Superblock1#MAX_SECTOR} is -1: "rebuilt"). */
+  private static final long NOT_RECORDED = Long.MIN_VALUE;
+
+  private static final System.Logger LOG = System.getLogger(MemberManager.class.getName());
+
+  /** A device the array holds: in a slot, a spare, or failed and not yet removed. */
+  private static final class Held {
+    final BlockDevice device;
+    final String path;
+    int devNumber;
+    int slot;
+    boolean faulty;
+
+    Held(BlockDevice device, String path, int devNumber, int slot) {
+      this.device = device;
+      this.path = path;
+      this.devNumber = devNumber;
+      this.slot = slot;
+    }
+  }
+
+  private final String name;
+  private final StripeEngine engine;
+  private final MemberSuperblocks superblocks;
+  private final RaidArray.MemberOpener opener;
+  private final Runnable resyncCompleted;
+  private final List<Held> held = new ArrayList<>();
+  private final Deque<ArrayEvent> events = new ArrayDeque<>();
+  private final Map<ArrayEvent.Kind, Long> eventCounts = new EnumMap<>(ArrayEvent.Kind.class);
+  private final ScheduledExecutorService worker;
+  private final long[] recordedRecovery;
+  private final List<Consumer<ArrayEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private volatile boolean closing;
+  private java.util.concurrent.@Nullable ScheduledFuture<?> checkpoints;
+  private volatile long speedMinKiBps = DEFAULT_SPEED_MIN_KIBPS;
+  private volatile long speedMaxKiBps = DEFAULT_SPEED_MAX_KIBPS;
+
+  /** The running pass was cancelled to start another (a new spare came): restart when it ends. */
+  private boolean restartWanted;
+
+  MemberManager(
+      String name,
+      StripeEngine engine,
+      MemberSuperblocks superblocks,
+      RaidArray.MemberOpener opener,
+      Runnable resyncCompleted) {
+    this.name = name;
+    this.engine = engine;
+    this.superblocks = superblocks;
+    this.opener = opener;
+    this.resyncCompleted = resyncCompleted;
+    this.recordedRecovery = new long[engine.geometry().raidDisks()];
+    java.util.Arrays.fill(recordedRecovery, NOT_RECORDED);
+    this.worker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("jraid-" + name + "-md").daemon().unstarted(r));
+  }
+
+  /** Registers a device present at assembly (a slot's member, or a spare with slot -1). */
+  void hold(BlockDevice device, String path, int devNumber, int slot) {
+    synchronized (held) {
+      held.add(new Held(device, path, devNumber, slot));
+    }
+  }
+
+  /** Starts watching the engine: failures, and the first sync or rebuild the array needs. */
+  void start() {
+    engine.onMemberFailed(slot -> post(() -> memberFailed(slot)));
+    checkpoints =
+        worker.scheduleWithFixedDelay(
+        () -> guarded(this::checkpoint), CHECKPOINT_SECONDS, CHECKPOINT_SECONDS, TimeUnit.SECONDS);
+    try {
+      call(() -> {
+        maybeRecover(); // started before open returns, as md starts its sync thread at run
+        return null;
+      });
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  // ---- what users see --------------------------------------------------------------------------
+
+  /** Every device the array holds, slots first. */
+  List<MemberView> members() {
+    List<MemberView> views = new ArrayList<>();
+    synchronized (held) {
+      for (Held h : held) {
+        MemberView.State state;
+        long recovered = Long.MAX_VALUE;
+        if (h.faulty || (h.slot >= 0 && engine.memberIs(h.slot, h.device)
+            && engine.memberFaulty(h.slot))) {
+          state = MemberView.State.FAULTY;
+        } else if (h.slot < 0) {
+          state = MemberView.State.SPARE;
+        } else if (engine.memberRebuilding(h.slot)) {
+          state = MemberView.State.REBUILDING;
+          recovered = engine.recoveredBelow(h.slot);
+        } else {
+          state = MemberView.State.ACTIVE;
+        }
+        views.add(new MemberView(h.path, h.devNumber, h.faulty ? -1 : h.slot, state, recovered));
+      }
+    }
+    views.sort(
+        java.util.Comparator.comparingInt((MemberView v) -> v.slot() < 0 ? Integer.MAX_VALUE : v.slot())
+            .thenComparingInt(MemberView::devNumber));
+    return views;
+  }
+
+  /** The latest events, oldest first. */
+  List<ArrayEvent> events() {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
+  /** How many events of each kind happened since the array started. */
+  Map<ArrayEvent.Kind, Long> eventCounts() {
+    synchronized (events) {
+      return Map.copyOf(eventCounts);
+    }
+  }
+
+  /** Calls {@code listener} with every event from now on (on the array's management thread). */
+  void onEvent(Consumer<ArrayEvent> listener) {
+    listeners.add(listener);
+  }
+
+  /** md's {@code speed_limit_min} and {@code speed_limit_max}, KiB/s per member. */
+  void speedLimits(long minKiBps, long maxKiBps) {
+    if (minKiBps <= 0 || maxKiBps < minKiBps) {
+      throw new IllegalArgumentException(
+          "speed limits min=" + minKiBps + " max=" + maxKiBps + " KiB/s (0 < min <= max)");
+    }
+    speedMinKiBps = minKiBps;
+    speedMaxKiBps = maxKiBps;
+    SyncJob job = engine.syncJob();
+    if (job != null) {
+      job.speedLimits(minKiBps, maxKiBps);
+    }
+  }
+
+  long speedMinKiBps() {
+    return speedMinKiBps;
+  }
+
+  long speedMaxKiBps() {
+    return speedMaxKiBps;
+  }
+
+  // ---- requests (mdadm --manage, sync_action) --------------------------------------------------
+
+  /** {@code --fail}: marks a member faulty; refused if the array would lose its data. */
+  void fail(String device) throws IOException {
+    call(() -> {
+      Held h = find(device);
+      if (h.faulty) {
+        throw new IllegalStateException(h.path + " is already faulty");
+      }
+      if (h.slot < 0) {
+        h.faulty = true;
+        update(MemberSuperblocks.Change.faulty(h.devNumber));
+        superblocks.remove(h.device);
+        event(ArrayEvent.Kind.FAIL, h.path, "spare marked faulty by request");
+        return null;
+      }
+      if (engine.memberInSync(h.slot)
+          && engine.failedMembers() + 1 > engine.geometry().parityDisks()) {
+        throw new IllegalStateException(
+            "failing "
+                + h.path
+                + " would leave RAID-"
+                + engine.geometry().level()
+                + " with "
+                + (engine.failedMembers() + 1)
+                + " of "
+                + engine.geometry().raidDisks()
+                + " slots out of sync, more than it survives: the array would stop serving"
+                + " its data; refused");
+      }
+      engine.failMember(h.slot, new IOException("failed by request (manage --fail)"));
+      return null;
+    });
+  }
+
+  /** {@code --remove}: takes a faulty member or a spare out of the array. */
+  void remove(String device) throws IOException {
+    call(() -> {
+      Held h = find(device);
+      if (!h.faulty && h.slot >= 0) {
+        throw new IllegalStateException(
+            h.path
+                + " holds slot "
+                + h.slot
+                + " and is working: fail it first (jraid manage --fail "
+                + h.path
+                + ")");
+      }
+      if (h.slot >= 0 && engine.memberIs(h.slot, h.device)) {
+        engine.removeMember(h.slot);
+      }
+      synchronized (held) {
+        held.remove(h);
+      }
+      superblocks.remove(h.device);
+      update(MemberSuperblocks.Change.role(h.devNumber, RoleTable.SPARE));
+      event(ArrayEvent.Kind.REMOVE, h.path, h.faulty ? "faulty member removed" : "spare removed");
+      closeQuietly(h.device);
+      return null;
+    });
+  }
+
+  /**
+   * {@code --add}: makes {@code path} a spare of the array (writing its superblock); a degraded
+   * array takes it into a free slot and rebuilds it at once.
+   *
+   * @param force overwrite a superblock of another array
+   */
+  void add(Path path, boolean force) throws IOException {
+    call(() -> {
+      String key = path.toString();
+      synchronized (held) {
+        for (Held h : held) {
+          if (h.path.equals(key) || h.device.name().equals(key)) {
+            throw new IllegalStateException(key + " is already in the array (" + state(h) + ")");
+          }
+        }
+      }
+      BlockDevice device = opener.open(path, false);
+      try {
+        addDevice(device, key, force);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(device);
+        throw e;
+      }
+      return null;
+    });
+  }
+
+  private void addDevice(BlockDevice device, String path, boolean force) throws IOException {
+    Superblock1 template = superblocks.members().getFirst().superblock();
+    try {
+      Member old = MemberReader.read(device);
+      if (!old.superblock().setUuid().equals(template.setUuid()) && !force) {
+        throw new IllegalStateException(
+            path
+                + " holds a member of another array ("
+                + old.superblock().setUuid()
+                + (old.superblock().displayName().isEmpty()
+                    ? ""
+                    : ", " + old.superblock().displayName())
+                + "): add --force to overwrite it, or wipe its superblock first");
+      }
+    } catch (FormatException e) {
+      // No md superblock: a blank device, as expected.
+    }
+    long sectors = device.sectors();
+    MetadataVersion version = MetadataVersion.ofSuperOffset(template.superOffset());
+    long superOffset = version.superOffset(sectors);
+    long devSectors = engine.geometry().devSectors();
+    long dataSize;
+    if (version == MetadataVersion.V1_0) {
+      long metadataStart =
+          superOffset
+              + Math.min(
+                  0,
+                  Math.min(
+                      template.has(FeatureMap.BITMAP_OFFSET) ? template.bitmapOffset() : 0,
+                      template.bblogSize() > 0 ? template.bblogOffset() : 0));
+      dataSize = metadataStart - template.dataOffset();
+    } else {
+      dataSize = sectors - template.dataOffset();
+    }
+    if (dataSize < devSectors) {
+      throw new IllegalArgumentException(
+          path
+              + " is "
+              + sectors * 512
+              + " bytes: too small; each member needs "
+              + devSectors * 512
+              + " bytes of data space after "
+              + template.dataOffset() * 512
+              + " bytes of metadata");
+    }
+    int devNumber = freeDevNumber();
+    MdUuid deviceUuid = new MdUuid(RANDOM.nextLong(), RANDOM.nextLong());
+    Superblock1 sb =
+        new Superblock1(
+            template.featureMap() & ~FeatureMap.RECOVERY_OFFSET,
+            template.setUuid(),
+            template.setName(),
+            template.ctime(),
+            template.level(),
+            template.layout(),
+            template.size(),
+            template.chunkSectors(),
+            template.raidDisks(),
+            template.bitmapOffset(),
+            template.newLevel(),
+            template.reshapePosition(),
+            template.deltaDisks(),
+            template.newLayout(),
+            template.newChunk(),
+            template.newOffset(),
+            template.dataOffset(),
+            dataSize,
+            superOffset,
+            0,
+            devNumber,
+            0,
+            deviceUuid,
+            0,
+            template.bblogShift(),
+            template.bblogSize(),
+            template.bblogOffset(),
+            Instant.now().getEpochSecond(),
+            template.events(),
+            template.resyncOffset(),
+            template.logicalBlockSize(),
+            template.roles().withRole(devNumber, RoleTable.SPARE));
+    io.jraid.format.BitmapSuperblock bitmap = null;
+    long bitmapBytes = 0;
+    if (template.has(FeatureMap.BITMAP_OFFSET)) {
+      bitmap = superblockBitmap();
+      bitmapBytes =
+          bitmap == null
+              ? 0
+              : MetadataPlacement.bitmapSectors(bitmap.syncSize(), bitmap.chunkBytes()) * 512;
+    }
+    ArrayCreator.writeAddedMember(device, sb, bitmap, bitmapBytes);
+    superblocks.add(new MemberSuperblocks.Entry(device, sb));
+    synchronized (held) {
+      held.add(new Held(device, path, devNumber, -1));
+    }
+    update(MemberSuperblocks.Change.role(devNumber, RoleTable.SPARE));
+    event(ArrayEvent.Kind.SPARE_ADDED, path, "added as spare (descriptor " + devNumber + ")");
+    maybeRecover();
+  }
+
+  /** The array's bitmap superblock as a working member holds it. */
+  private io.jraid.format.@Nullable BitmapSuperblock superblockBitmap() throws IOException {
+    for (MemberSuperblocks.Entry e : superblocks.members()) {
+      try {
+        Member m = MemberReader.read(e.device());
+        if (m.bitmap() != null) {
+          return m.bitmap();
+        }
+      } catch (FormatException ignored) {
+        // try the next member
+      }
+    }
+    return null;
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** md's rule: the lowest descriptor number no device of the array uses. */
+  private int freeDevNumber() {
+    synchronized (held) {
+      for (int n = 0; ; n++) {
+        boolean used = false;
+        for (Held h : held) {
+          used |= h.devNumber == n;
+        }
+        if (!used) {
+          return n;
+        }
+      }
+    }
+  }
+
+  /** Starts a check or repair over the whole array (md's {@code sync_action}). */
+  SyncJob startSync(SyncAction action) throws IOException {
+    return call(() -> {
+      SyncJob job = engine.syncJob();
+      if (job != null && !job.finished()) {
+        throw new IllegalStateException(
+            "a " + job.action().mdName() + " is running; wait for it to finish");
+      }
+      if (action == SyncAction.RECOVER) {
+        throw new IllegalArgumentException("recovery starts by itself when a spare takes a slot");
+      }
+      if (engine.failedMembers() > 0) {
+        throw new IllegalStateException(
+            "the array is degraded: parity cannot be checked without every member; add a spare"
+                + " and let it rebuild first");
+      }
+      SyncJob started =
+          engine.startSync(action, 0, speedMaxKiBps, SyncJob.Regions.all(), this::syncEnded);
+      started.speedLimits(speedMinKiBps, speedMaxKiBps);
+      event(ArrayEvent.Kind.REBUILD_STARTED, "", action.mdName() + " started");
+      return started;
+    });
+  }
+
+  // ---- what md_check_recovery does --------------------------------------------------------------
+
+  private void memberFailed(int slot) {
+    Held h = holderOf(slot);
+    if (h == null || h.faulty) {
+      return;
+    }
+    h.faulty = true;
+    update(MemberSuperblocks.Change.faulty(h.devNumber));
+    int failed = engine.failedMembers();
+    int survives = engine.geometry().parityDisks();
+    event(
+        ArrayEvent.Kind.FAIL,
+        h.path,
+        "slot " + slot + " failed; " + failed + " of " + engine.geometry().raidDisks() + " slots"
+            + " out of sync");
+    if (failed > survives) {
+      event(
+          ArrayEvent.Kind.ARRAY_FAILED,
+          "",
+          "more members lost than RAID-" + engine.geometry().level() + " survives ("
+              + survives + "): data is no longer available");
+    }
+    maybeRecover();
+  }
+
+  /**
+   * Takes spares into free slots and starts what the array needs next: a rebuild of members being
+   * recovered, else a resync of stale parity. A running pass that does not cover a new rebuild is
+   * cancelled and restarted when it ends.
+   */
+  private void maybeRecover() {
+    if (closing || engine.geometry().raidDisks() == 0) {
+      return;
+    }
+    activateSpares();
+    boolean[] rebuilding = new boolean[engine.geometry().raidDisks()];
+    boolean anyRebuilding = false;
+    long from = Long.MAX_VALUE;
+    for (int i = 0; i < rebuilding.length; i++) {
+      if (engine.memberRebuilding(i)) {
+        rebuilding[i] = true;
+        anyRebuilding = true;
+        from = Math.min(from, engine.recoveredBelow(i));
+      }
+    }
+    SyncJob job = engine.syncJob();
+    if (job != null && !job.finished()) {
+      if (anyRebuilding
+          && !(job.action() == SyncAction.RECOVER
+              && java.util.Arrays.equals(job.targets(), rebuilding))) {
+        restartWanted = true;
+        job.cancel();
+      }
+      return;
+    }
+    if (anyRebuilding) {
+      if (engine.failedMembers() > engine.geometry().parityDisks()) {
+        return; // too much is lost to rebuild anything
+      }
+      SyncJob started =
+          engine.startSync(
+              SyncAction.RECOVER, from, speedMaxKiBps, SyncJob.Regions.all(), this::syncEnded);
+      started.speedLimits(speedMinKiBps, speedMaxKiBps);
+      java.util.Arrays.fill(recordedRecovery, NOT_RECORDED);
+      event(
+          ArrayEvent.Kind.REBUILD_STARTED,
+          "",
+          "recovery of slot(s) " + slots(rebuilding) + " from member sector " + from);
+      return;
+    }
+    if (engine.failedMembers() == 0 && engine.syncedBelow() != Long.MAX_VALUE) {
+      engine.startSync(
+          SyncAction.RESYNC,
+          engine.syncedBelow(),
+          speedMaxKiBps,
+          SyncJob.Regions.all(),
+          this::syncEnded)
+          .speedLimits(speedMinKiBps, speedMaxKiBps);
+      event(
+          ArrayEvent.Kind.REBUILD_STARTED,
+          "",
+          "resync from member sector " + engine.syncedBelow());
+    }
+  }
+
+  /** Spares take the free slots, lowest slot first; their new role is recorded first. */
+  private void activateSpares() {
+    MemberSuperblocks.Change change = null;
+    for (int slot = 0; slot < engine.geometry().raidDisks(); slot++) {
+      if (engine.memberWorking(slot)) {
+        continue;
+      }
+      Held spare = null;
+      synchronized (held) {
+        for (Held h : held) {
+          if (h.slot < 0 && !h.faulty) {
+            spare = h;
+            break;
+          }
+        }
+      }
+      if (spare == null) {
+        break;
+      }
+      MemberSuperblocks.Change c =
+          MemberSuperblocks.Change.role(spare.devNumber, slot)
+              .and(MemberSuperblocks.Change.recoveryOffset(spare.devNumber, 0));
+      change = change == null ? c : change.and(c);
+      engine.addMember(slot, spare.device, 0);
+      Held old = holderOfFaulty(slot, spare);
+      if (old != null) {
+        old.slot = -1;
+      }
+      spare.slot = slot;
+      event(ArrayEvent.Kind.SPARE_ACTIVE, spare.path, "takes slot " + slot + "; rebuilding");
+    }
+    if (change != null) {
+      update(change);
+    }
+  }
+
+  /** A sync pass ended (on its own thread): hand it to the management thread. */
+  private void syncEnded(SyncJob job) {
+    if (job.action() == SyncAction.RESYNC && job.completed()) {
+      resyncCompleted.run(); // recorded before the pass counts as finished
+    }
+    post(() -> afterSync(job));
+  }
+
+  private void afterSync(SyncJob job) {
+    boolean restart = restartWanted;
+    restartWanted = false;
+    String what = job.action().mdName();
+    if (job.action() == SyncAction.RECOVER) {
+      recordRecovery(job.targets(), true);
+    }
+    if (job.completed()) {
+      if (job.action() == SyncAction.RECOVER) {
+        boolean[] targets = job.targets();
+        for (int slot = 0; slot < targets.length; slot++) {
+          Held h = holderOf(slot);
+          if (targets[slot] && h != null && engine.memberInSync(slot)) {
+            event(ArrayEvent.Kind.SPARE_ACTIVE, h.path, "slot " + slot + " rebuilt, in sync");
+          }
+        }
+      }
+      event(
+          ArrayEvent.Kind.REBUILD_FINISHED,
+          "",
+          what
+              + " finished"
+              + (job.action() == SyncAction.RECOVER
+                  ? ""
+                  : ", " + job.mismatchSectors() + " mismatched sectors"));
+    } else {
+      event(
+          ArrayEvent.Kind.REBUILD_INTERRUPTED,
+          "",
+          what
+              + " stopped at member sector "
+              + job.position()
+              + (job.abortReason() != null ? ": " + job.abortReason() : ""));
+    }
+    if (job.mismatchSectors() > 0) {
+      event(
+          ArrayEvent.Kind.MISMATCHES,
+          "",
+          what + " found " + job.mismatchSectors() + " mismatched sectors (md's mismatch_cnt)");
+    }
+    if (!closing && (job.completed() || restart)) {
+      maybeRecover();
+    }
+  }
+
+  /** Records the rebuild points of {@code targets} that moved since last recorded. */
+  private void recordRecovery(boolean[] targets, boolean always) {
+    MemberSuperblocks.Change change = null;
+    for (int slot = 0; slot < targets.length; slot++) {
+      Held h = holderOf(slot);
+      if (!targets[slot] || h == null || h.faulty) {
+        continue;
+      }
+      long point =
+          engine.memberInSync(slot) ? Superblock1.MAX_SECTOR : engine.recoveredBelow(slot);
+      if (point != recordedRecovery[slot] && (always || point != Superblock1.MAX_SECTOR)) {
+        MemberSuperblocks.Change c = MemberSuperblocks.Change.recoveryOffset(h.devNumber, point);
+        change = change == null ? c : change.and(c);
+        recordedRecovery[slot] = point;
+      }
+    }
+    if (change != null) {
+      update(change);
+    }
+  }
+
+  /** Every few seconds: the running rebuild's point goes to the superblocks. */
+  private void checkpoint() {
+    SyncJob job = engine.syncJob();
+    if (job != null && !job.finished() && job.action() == SyncAction.RECOVER) {
+      recordRecovery(job.targets(), false);
+    }
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  /**
+   * Applies a change to the superblocks; a member that cannot take it fails (md: a failed metadata
+   * write fails the device), which is recorded in turn.
+   */
+  private void update(MemberSuperblocks.Change change) {
+    MemberSuperblocks.Result result = superblocks.update(change);
+    for (MemberSuperblocks.Failure f : result.failed()) {
+      Held h = heldOf(f.device());
+      if (h == null) {
+        continue;
+      }
+      if (h.slot >= 0 && engine.memberIs(h.slot, h.device)) {
+        engine.failMember(h.slot, f.error()); // the listener records it
+      } else if (!h.faulty) {
+        h.faulty = true;
+        superblocks.remove(h.device);
+        event(ArrayEvent.Kind.FAIL, h.path, "superblock write failed: " + f.error().getMessage());
+      }
+    }
+  }
+
+  /** Fails a member whose superblock write failed outside this class (safe mode's writes). */
+  void superblockWriteFailed(BlockDevice device, IOException error) {
+    post(() -> {
+      Held h = heldOf(device);
+      if (h != null && h.slot >= 0 && engine.memberIs(h.slot, device)) {
+        engine.failMember(h.slot, error);
+      }
+    });
+  }
+
+  private @Nullable Held holderOf(int slot) {
+    synchronized (held) {
+      for (Held h : held) {
+        if (h.slot == slot && engine.memberIs(slot, h.device)) {
+          return h;
+        }
+      }
+    }
+    return null;
+  }
+
+  private @Nullable Held holderOfFaulty(int slot, Held except) {
+    synchronized (held) {
+      for (Held h : held) {
+        if (h != except && h.slot == slot && h.faulty) {
+          return h;
+        }
+      }
+    }
+    return null;
+  }
+
+  @SuppressWarnings("ReferenceEquality") // the very device object
+  private @Nullable Held heldOf(BlockDevice device) {
+    synchronized (held) {
+      for (Held h : held) {
+        if (h.device == device) {
+          return h;
+        }
+      }
+    }
+    return null;
+  }
+
+  private Held find(String device) {
+    synchronized (held) {
+      for (Held h : held) {
+        if (h.path.equals(device) || h.device.name().equals(device)) {
+          return h;
+        }
+      }
+      List<String> names = held.stream().map(h -> h.path).toList();
+      throw new IllegalArgumentException(
+          device + " is not a device of the array; its devices are " + names);
+    }
+  }
+
+  private String state(Held h) {
+    return h.faulty ? "faulty" : h.slot < 0 ? "spare" : "slot " + h.slot;
+  }
+
+  private static String slots(boolean[] which) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < which.length; i++) {
+      if (which[i]) {
+        s.append(s.isEmpty() ? "" : ", ").append(i);
+      }
+    }
+    return s.toString();
+  }
+
+  private void event(ArrayEvent.Kind kind, String device, String message) {
+    ArrayEvent e = new ArrayEvent(Instant.now(), kind, device, message);
+    LOG.log(
+        kind == ArrayEvent.Kind.FAIL || kind == ArrayEvent.Kind.ARRAY_FAILED
+            ? System.Logger.Level.WARNING
+            : System.Logger.Level.INFO,
+        "{0}: {1}",
+        name,
+        e);
+    synchronized (events) {
+      if (events.size() == EVENT_LOG) {
+        events.removeFirst();
+      }
+      events.addLast(e);
+      eventCounts.merge(kind, 1L, Long::sum);
+    }
+    for (Consumer<ArrayEvent> l : listeners) {
+      l.accept(e);
+    }
+  }
+
+  private void post(Runnable task) {
+    if (!worker.isShutdown()) {
+      try {
+        worker.execute(() -> guarded(task));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // stopping: nothing more to manage
+      }
+    }
+  }
+
+  private void guarded(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, name + ": managing the members failed", e);
+    }
+  }
+
+  /** Runs {@code task} on the management thread and waits; its exceptions come through. */
+  private <T> T call(Callable<T> task) throws IOException {
+    if (closing) {
+      throw new IllegalStateException(name + ": stopping");
+    }
+    try {
+      return worker.submit(task).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(name + ": interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(cause);
+    }
+  }
+
+  private static void closeQuietly(BlockDevice device) {
+    try {
+      device.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, device.name() + ": close failed: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Stops managing: the running pass stops at a checkpoint which is recorded (a rebuild's point in
+   * the superblocks; a resync's is recorded by the clean stop), then the thread ends. Devices that
+   * are not slot members of the engine (spares, removed-from-slot failures) are closed.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    java.util.concurrent.ScheduledFuture<?> timer = checkpoints;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    SyncJob job = engine.syncJob();
+    if (job != null) {
+      job.cancel();
+      try {
+        job.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    worker.shutdown();
+    try {
+      worker.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (job != null && job.action() == SyncAction.RECOVER) {
+      recordRecovery(job.targets(), true); // after the worker: nothing else writes superblocks
+    }
+  }
+
+  /** Every device the array holds. */
+  List<BlockDevice> devices() {
+    synchronized (held) {
+      return held.stream().map(h -> h.device).toList();
+    }
+  }
+}

@@ -1,0 +1,340 @@
+package io.jraid.array;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.device.FileDevice;
+import io.jraid.format.FeatureMap;
+import io.jraid.format.MetadataVersion;
+import io.jraid.format.RoleTable;
+import io.jraid.format.Superblock1;
+import io.jraid.stripe.EngineHarness;
+import io.jraid.testing.Seeds;
+import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * mdadm --manage on a running array, with the members' own superblocks (read back from the files)
+ * and a plain copy of the data as oracles: a failed member is recorded faulty on the others, a
+ * spare added to a degraded array is rebuilt and recorded in sync, a hot spare takes over a failed
+ * member by itself, RAID-6 rebuilds two at once, an interrupted rebuild resumes from its recorded
+ * point, and what would lose data is refused.
+ */
+class ManageTest {
+
+  @TempDir Path dir;
+
+  private static final long MEMBER_BYTES = 12L << 20;
+
+  private Path blank(String name) throws Exception {
+    Path p = dir.resolve(name);
+    try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+      f.setLength(MEMBER_BYTES);
+    }
+    return p;
+  }
+
+  private List<Path> create(int level, int n) throws Exception {
+    List<Path> paths = new ArrayList<>();
+    List<BlockDevice> devices = new ArrayList<>();
+    List<CreatePlanner.Device> planned = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Path p = blank("disk" + i + ".img");
+      paths.add(p);
+      BlockDevice d = FileDevice.openReadWrite(p);
+      devices.add(d);
+      planned.add(new CreatePlanner.Device(d.name(), d.sectors()));
+    }
+    CreateRequest r =
+        new CreateRequest(
+            level,
+            n,
+            64,
+            null,
+            MetadataVersion.V1_2,
+            "manage",
+            "test",
+            CreateRequest.Bitmap.NONE,
+            true,
+            0);
+    CreatePlan plan =
+        CreatePlanner.plan(r, planned, CreatePlanner.Identity.random(n, InstantSource.system()));
+    ArrayCreator.write(plan, devices);
+    for (BlockDevice d : devices) {
+      d.close();
+    }
+    return paths;
+  }
+
+  private static AssemblyDecision decide(List<Path> paths) throws Exception {
+    List<Member> members = new ArrayList<>();
+    for (Path p : paths) {
+      members.add(MemberReader.read(p));
+    }
+    return AssemblyPlanner.plan(members);
+  }
+
+  private static Superblock1 sb(Path p) throws Exception {
+    return MemberReader.read(p).superblock();
+  }
+
+  private static byte[] fill(RaidArray array, SplittableRandom random) throws Exception {
+    byte[] data = new byte[(int) array.size()];
+    random.nextBytes(data);
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment buffer = arena.allocate(data.length, 4096);
+      MemorySegment.copy(MemorySegment.ofArray(data), 0, buffer, 0, data.length);
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      array.write(buffer, 0, false, e -> complete(done, e));
+      done.get(60, TimeUnit.SECONDS);
+    }
+    return data;
+  }
+
+  private static byte[] contents(RaidArray array) throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment buffer = arena.allocate(array.size(), 4096);
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      array.read(buffer, 0, e -> complete(done, e));
+      done.get(60, TimeUnit.SECONDS);
+      return buffer.toArray(ValueLayout.JAVA_BYTE);
+    }
+  }
+
+  private static void complete(CompletableFuture<Void> f, Throwable e) {
+    if (e == null) {
+      f.complete(null);
+    } else {
+      f.completeExceptionally(e);
+    }
+  }
+
+  private static void await(RaidArray array, String what, Predicate<List<MemberView>> condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.test(array.members()) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    List<MemberView> now = array.members();
+    assertThat(condition.test(now)).as(what + ": " + now + "; events " + array.events()).isTrue();
+  }
+
+  /** Waits until {@code count} events of {@code kind} happened (their effects are recorded). */
+  private static void awaitEvents(RaidArray array, ArrayEvent.Kind kind, long count)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (array.eventCounts().getOrDefault(kind, 0L) < count && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(array.eventCounts().getOrDefault(kind, 0L))
+        .as("%s events: %s", kind, array.events())
+        .isGreaterThanOrEqualTo(count);
+  }
+
+  private static boolean allActive(List<MemberView> views, int slots) {
+    return views.stream().filter(v -> v.state() == MemberView.State.ACTIVE).count() == slots;
+  }
+
+  private static MemberView view(RaidArray array, Path p) {
+    return array.members().stream()
+        .filter(v -> v.device().equals(p.toString()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(p + " not in " + array.members()));
+  }
+
+  @ParameterizedTest(name = "raid{0}")
+  @ValueSource(ints = {5, 6})
+  void failAddRebuildRemoveAsMdRecordsIt(int level) throws Exception {
+    long seed = Seeds.of(61, level);
+    SplittableRandom random = new SplittableRandom(seed);
+    int n = level == 5 ? 4 : 5;
+    List<Path> paths = create(level, n);
+    Path victim = paths.get(random.nextInt(n));
+    Path spare = blank("spare.img");
+    byte[] data;
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      data = fill(array, random);
+      int slot = view(array, victim).slot();
+      long eventsBefore = array.superblocks().events();
+      array.fail(victim.toString());
+      awaitEvents(array, ArrayEvent.Kind.FAIL, 1);
+      assertThat(array.engine().failedMembers()).isEqualTo(1);
+      for (Path p : paths) {
+        if (!p.equals(victim)) {
+          Superblock1 s = sb(p);
+          assertThat(s.roles().role(sb(victim).devNumber()))
+              .as("%s records %s faulty", p, victim)
+              .isEqualTo(RoleTable.FAULTY);
+          assertThat(s.events()).isGreaterThan(eventsBefore);
+        }
+      }
+      assertThat(contents(array)).as("seed %d: degraded reads", seed).isEqualTo(data);
+
+      array.add(spare, false);
+      awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
+      await(array, "spare rebuilt", v -> allActive(v, n));
+      assertThat(view(array, spare).slot()).isEqualTo(slot);
+      Superblock1 spareSb = sb(spare);
+      assertThat(spareSb.role()).isEqualTo(slot);
+      assertThat(spareSb.has(FeatureMap.RECOVERY_OFFSET)).isFalse();
+      assertThat(spareSb.setUuid()).isEqualTo(sb(paths.getFirst()).setUuid());
+      assertThat(array.events().stream().map(ArrayEvent::kind))
+          .contains(
+              ArrayEvent.Kind.FAIL,
+              ArrayEvent.Kind.SPARE_ADDED,
+              ArrayEvent.Kind.REBUILD_STARTED,
+              ArrayEvent.Kind.REBUILD_FINISHED);
+      assertThat(view(array, victim).state()).isEqualTo(MemberView.State.FAULTY);
+
+      assertThatThrownBy(() -> array.remove(paths.get((paths.indexOf(victim) + 1) % n).toString()))
+          .hasMessageContaining("fail it first");
+      array.remove(victim.toString());
+      assertThat(array.members()).noneMatch(v -> v.device().equals(victim.toString()));
+      assertThat(contents(array)).isEqualTo(data);
+    }
+    List<Path> now = new ArrayList<>(paths);
+    now.set(now.indexOf(victim), spare);
+    AssemblyDecision again = decide(now);
+    assertThat(again.verdict()).as(again.reason()).isEqualTo(AssemblyDecision.Verdict.CLEAN);
+    // The removed member's descriptor is no longer faulty in the others (md: an unused entry).
+    assertThat(sb(spare).roles().role(sb(victim).devNumber())).isNotEqualTo(RoleTable.FAULTY);
+    try (RaidArray array = RaidArray.open(again, true)) {
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+    }
+    // Read with only the rebuilt member and the minimum of the others: its data is real.
+    List<Path> minimal = new ArrayList<>(now);
+    for (int k = 0; k < (level == 6 ? 2 : 1); k++) {
+      minimal.remove(minimal.get(minimal.get(0).equals(spare) ? 1 : 0));
+    }
+    try (RaidArray array = RaidArray.open(decide(minimal), true)) {
+      assertThat(contents(array)).as("seed %d: with the rebuilt member", seed).isEqualTo(data);
+    }
+    BlockDevice[] files = new BlockDevice[n];
+    for (Path p : now) {
+      Superblock1 s = sb(p);
+      files[s.role()] = FileDevice.openReadOnly(p);
+    }
+    try {
+      EngineHarness.assertParityConsistent(RaidArray.geometryOf(sb(spare)), files);
+    } finally {
+      for (BlockDevice f : files) {
+        f.close();
+      }
+    }
+  }
+
+  @Test
+  void aHotSpareTakesOverAFailedMemberByItself() throws Exception {
+    long seed = Seeds.of(62, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    Path spare = blank("hot.img");
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      byte[] data = fill(array, random);
+      array.add(spare, false);
+      assertThat(view(array, spare).state()).isEqualTo(MemberView.State.SPARE);
+      assertThat(sb(spare).role()).isEqualTo(RoleTable.SPARE);
+      array.fail(paths.get(2).toString());
+      awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
+      await(array, "hot spare rebuilt", v -> allActive(v, 4));
+      assertThat(view(array, spare).slot()).isEqualTo(2);
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+    }
+  }
+
+  @Test
+  void raid6RebuildsTwoSparesInOnePass() throws Exception {
+    long seed = Seeds.of(63, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(6, 6);
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      byte[] data = fill(array, random);
+      array.fail(paths.get(1).toString());
+      array.fail(paths.get(4).toString());
+      assertThatThrownBy(() -> array.fail(paths.get(0).toString()))
+          .hasMessageContaining("refused");
+      array.speedLimits(1, 1); // both spares join before the pass moves
+      array.add(blank("s1.img"), false);
+      array.add(blank("s2.img"), false);
+      array.speedLimits(200_000, 200_000);
+      await(array, "both rebuilt", v -> allActive(v, 6));
+      long recoveries =
+          array.events().stream()
+              .filter(e -> e.kind() == ArrayEvent.Kind.REBUILD_STARTED)
+              .filter(e -> e.message().contains("slot(s) 1, 4"))
+              .count();
+      assertThat(recoveries).as("one pass for both: %s", array.events()).isPositive();
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+    }
+  }
+
+  @Test
+  void anInterruptedRebuildResumesFromItsRecordedPoint() throws Exception {
+    long seed = Seeds.of(64, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    Path spare = blank("slow.img");
+    byte[] data;
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      data = fill(array, random);
+      array.fail(paths.get(0).toString());
+      array.remove(paths.get(0).toString());
+      array.speedLimits(512, 512); // 12 MiB at 512 KiB/s: stopped well before the end
+      array.add(spare, false);
+      Thread.sleep(1500);
+    }
+    Superblock1 s = sb(spare);
+    assertThat(s.has(FeatureMap.RECOVERY_OFFSET)).as("recovery offset recorded").isTrue();
+    assertThat(s.recoveryOffset()).isPositive();
+    List<Path> now = new ArrayList<>(paths.subList(1, 4));
+    now.add(spare);
+    AssemblyDecision again = decide(now);
+    assertThat(again.verdict()).isEqualTo(AssemblyDecision.Verdict.DEGRADED);
+    assertThat(again.slots().get(0).state()).isEqualTo(AssemblyDecision.SlotState.REBUILDING);
+    try (RaidArray array = RaidArray.open(again, false)) {
+      await(array, "rebuild resumed and finished", v -> allActive(v, 4));
+      assertThat(array.events().stream().map(ArrayEvent::message))
+          .anyMatch(m -> m.contains("from member sector " + s.recoveryOffset()));
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+    }
+    assertThat(sb(spare).has(FeatureMap.RECOVERY_OFFSET)).isFalse();
+    assertThat(decide(now).verdict()).isEqualTo(AssemblyDecision.Verdict.CLEAN);
+  }
+
+  @Test
+  void badRequestsAreRefusedAndChangeNothing() throws Exception {
+    List<Path> paths = create(5, 4);
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      long events = array.superblocks().events();
+      assertThatThrownBy(() -> array.fail("/no/such/member"))
+          .hasMessageContaining("not a device of the array");
+      assertThatThrownBy(() -> array.add(paths.get(1), false))
+          .hasMessageContaining("already in the array");
+      Path small = dir.resolve("small.img");
+      try (RandomAccessFile f = new RandomAccessFile(small.toFile(), "rw")) {
+        f.setLength(4L << 20);
+      }
+      assertThatThrownBy(() -> array.add(small, false)).hasMessageContaining("too small");
+      assertThat(array.superblocks().events()).isEqualTo(events);
+      array.fail(paths.get(3).toString());
+      assertThatThrownBy(() -> array.fail(paths.get(0).toString()))
+          .hasMessageContaining("refused");
+      assertThat(array.engine().failedMembers()).isEqualTo(1);
+    }
+  }
+}
