@@ -26,8 +26,7 @@ final class SyncWatch {
    */
   static Properties await(ControlClient client, PrintWriter out, String action)
       throws IOException, InterruptedException {
-    java.io.Console console = System.console();
-    boolean terminal = console != null && console.isTerminal();
+    boolean terminal = System.console().isTerminal();
     long lastLine = 0;
     while (true) {
       Properties p = state(client);
