@@ -24,9 +24,11 @@ final class SyncWatch {
    * Waits until the pass named {@code action} (or, with null, whatever pass runs) has ended;
    * returns its final state.
    */
+  @SuppressWarnings("SystemConsoleNull") // it is null without a terminal (tests, pipes)
   static Properties await(ControlClient client, PrintWriter out, String action)
       throws IOException, InterruptedException {
-    boolean terminal = System.console().isTerminal();
+    java.io.Console console = System.console();
+    boolean terminal = console != null && console.isTerminal();
     long lastLine = 0;
     while (true) {
       Properties p = state(client);

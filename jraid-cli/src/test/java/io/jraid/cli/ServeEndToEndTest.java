@@ -157,4 +157,70 @@ class ServeEndToEndTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return new String(out, StandardCharsets.UTF_8);
   }
+
+  @Test
+  void manageFailAddRebuildRemoveAndCheckFromTheCommandLine() throws Exception {
+    requireNbdClients();
+    long seed = Seeds.of(62);
+    List<Path> members = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Path p = dir.resolve("g" + i + ".img");
+      try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+        f.setLength(24L << 20);
+      }
+      members.add(p);
+    }
+    Path spare = members.removeLast();
+    List<String> create =
+        new ArrayList<>(
+            List.of("create", "--level", "5", "--raid-devices", "4", "--chunk", "64K", "--assume-clean"));
+    members.forEach(p -> create.add(p.toString()));
+    CliRun created = CliRun.of(create.toArray(String[]::new));
+    assertThat(created.exitCode()).as(created.err()).isZero();
+    Served served = serve(members);
+    long size = Long.parseLong(nbdinfo(served.uri(), "--size").strip());
+    byte[] data = new byte[(int) size];
+    new SplittableRandom(seed).nextBytes(data);
+    Path in = dir.resolve("g-in.bin");
+    Files.write(in, data);
+    tool("nbdcopy", in.toString(), served.uri());
+
+    CliRun fail = CliRun.of("manage", "--fail", members.get(1).toString());
+    assertThat(fail.exitCode()).as(fail.err()).isZero();
+    assertThat(CliRun.of("status").out()).contains("g1.img[1](F)", "[4/3] [U_UU]");
+    CliRun refused = CliRun.of("manage", "--fail", members.get(2).toString());
+    assertThat(refused.exitCode()).isNotZero();
+    assertThat(refused.err()).contains("refused");
+
+    CliRun add = CliRun.of("manage", "--add", spare.toString(), "--wait");
+    assertThat(add.exitCode()).as(add.err()).isZero();
+    assertThat(add.out()).contains("recovery finished");
+    CliRun remove = CliRun.of("manage", "--remove", members.get(1).toString());
+    assertThat(remove.exitCode()).as(remove.err()).isZero();
+    CliRun detail = CliRun.of("detail");
+    assertThat(detail.out()).contains("active sync       " + spare).doesNotContain("faulty");
+    assertThat(CliRun.of("detail", "--json").out())
+        .contains("\"Fail\"", "\"SpareAdded\"", "\"RebuildFinished\"", "\"Remove\"");
+    CliRun check = CliRun.of("check", "--wait");
+    assertThat(check.exitCode()).as(check.out() + check.err()).isZero();
+    assertThat(check.out()).contains("check finished: mismatch_cnt 0");
+
+    Path out = dir.resolve("g-out.bin");
+    tool("nbdcopy", served.uri(), out.toString());
+    assertThat(Sha256.of(out)).as("seed %d", seed).isEqualTo(Sha256.of(data));
+    stop(served);
+    if (Files.isExecutable(LinuxExamineTest.MDADM)) {
+      String examined = LinuxExamineTest.mdadmExamine(spare);
+      assertThat(examined).contains("Device Role : Active device 1", "State : clean");
+      assertThat(examined).doesNotContain("Recovery Offset");
+    }
+    // The set with the rebuilt member in place of the failed one reads back the same.
+    List<Path> now = new ArrayList<>(members);
+    now.set(1, spare);
+    Served again = serve(now.subList(1, 4));
+    Path back = dir.resolve("g-back.bin");
+    tool("nbdcopy", again.uri(), back.toString());
+    assertThat(Sha256.of(back)).as("seed %d: without slot 0", seed).isEqualTo(Sha256.of(data));
+    stop(again);
+  }
 }

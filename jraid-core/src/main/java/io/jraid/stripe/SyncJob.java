@@ -233,20 +233,15 @@ public final class SyncJob {
   }
 
   /**
-   * Sleeps while the pass runs ahead of its speed limit: {@link #speedLimitKiBps()} (md's {@code
-   * speed_limit_max}) while the array is otherwise idle, the lower {@link #speedMinKiBps()} (md's
-   * {@code speed_limit_min}) while user requests came in the last half second — so a rebuild
-   * yields to user I/O but never stops.
+   * md's throttle ({@code md_do_sync}): the pass never runs faster than {@link
+   * #speedLimitKiBps()} ({@code speed_limit_max}); and while user requests are coming in and the
+   * pass is above {@link #speedMinKiBps()} ({@code speed_limit_min}), it lets each batch of
+   * {@link #WINDOW} stripes drain before sending more, so user I/O goes first but the pass never
+   * stops.
    */
   private void pace() throws InterruptedException {
     long now = System.nanoTime();
-    long requests = engine.userRequests();
-    if (requests != lastUserRequests) {
-      lastUserRequests = requests;
-      lastUserActivityNanos = now;
-    }
-    boolean busy = now - lastUserActivityNanos < BUSY_NANOS;
-    long limit = busy ? speedMinKiBps : speedLimitKiBps;
+    long limit = speedLimitKiBps;
     long step = (long) (StripeEngine.BLOCK / 1024 * 1e9 / limit);
     // No credit for time spent idle beyond a short burst.
     nextDueNanos = Math.max(nextDueNanos, now - BURST_NANOS) + step;
@@ -254,7 +249,45 @@ public final class SyncJob {
     if (wait > 1_000_000) {
       TimeUnit.NANOSECONDS.sleep(Math.min(wait, 100_000_000));
     }
+    if (++sentInBatch < WINDOW) {
+      return;
+    }
+    sentInBatch = 0;
+    long requests = engine.userRequests();
+    now = System.nanoTime();
+    if (requests != lastUserRequests) {
+      lastUserRequests = requests;
+      lastUserActivityNanos = now;
+    }
+    boolean busy = now - lastUserActivityNanos < BUSY_NANOS;
+    if (busy && recentSpeedKiBps(now) > speedMinKiBps) {
+      while (inFlight.get() > 0 && !cancelled) {
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+      }
+    }
   }
+
+  /** KiB/s per member over the last few seconds (md's marks). */
+  private long recentSpeedKiBps(long now) {
+    long done = stripesDone.get();
+    if (now - markNanos > MARK_NANOS) {
+      previousMarkNanos = markNanos;
+      previousMarkStripes = markStripes;
+      markNanos = now;
+      markStripes = done;
+    }
+    long nanos = now - previousMarkNanos;
+    return nanos <= 0
+        ? 0
+        : (long) ((done - previousMarkStripes) * (StripeEngine.BLOCK / 1024) * 1e9 / nanos);
+  }
+
+  private static final long MARK_NANOS = 1_000_000_000L;
+  private long markNanos = System.nanoTime();
+  private long markStripes;
+  private long previousMarkNanos = markNanos;
+  private long previousMarkStripes;
+  private int sentInBatch;
 
   /** User requests within this long make the array busy for pacing. */
   private static final long BUSY_NANOS = 500_000_000L;
