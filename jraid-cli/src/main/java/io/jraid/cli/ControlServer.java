@@ -107,7 +107,7 @@ final class ControlServer implements AutoCloseable {
           case "/syncstate" -> reply(exchange, 200, "text/plain", ArrayReports.syncState(array));
           case "/metrics" -> {
             PrometheusText text = new PrometheusText();
-            ArrayMetrics.write(text, array.engine());
+            ArrayMetrics.write(text, array);
             extraMetrics.accept(text);
             reply(exchange, 200, PrometheusText.CONTENT_TYPE, text.toString());
           }

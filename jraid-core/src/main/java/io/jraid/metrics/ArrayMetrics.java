@@ -8,6 +8,39 @@ public final class ArrayMetrics {
 
   private ArrayMetrics() {}
 
+  /**
+   * Writes the metrics of {@code array}: its engine's, then its life (events by kind, devices by
+   * state).
+   */
+  public static void write(PrometheusText text, io.jraid.array.RaidArray array) {
+    write(text, array.engine());
+    String name = array.engine().name();
+    java.util.Map<io.jraid.array.ArrayEvent.Kind, Long> counts = array.eventCounts();
+    text.counter(
+        "jraid_array_events_total",
+        "Array events since start, by kind (mdadm --monitor names: Fail, SpareAdded, ...).");
+    for (io.jraid.array.ArrayEvent.Kind kind : io.jraid.array.ArrayEvent.Kind.values()) {
+      text.sample(
+          "jraid_array_events_total",
+          counts.getOrDefault(kind, 0L),
+          "array",
+          name,
+          "event",
+          kind.mdadmName());
+    }
+    java.util.List<io.jraid.array.MemberView> views = array.members();
+    text.gauge("jraid_array_devices", "Devices the array holds, by state.");
+    for (io.jraid.array.MemberView.State state : io.jraid.array.MemberView.State.values()) {
+      text.sample(
+          "jraid_array_devices",
+          views.stream().filter(v -> v.state() == state).count(),
+          "array",
+          name,
+          "state",
+          state.name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
   /** Writes the metrics of the array running on {@code engine}. */
   public static void write(PrometheusText text, StripeEngine engine) {
     String array = engine.name();
