@@ -316,6 +316,20 @@ final class ArrayReports {
       sync.put("speed_kib_per_sec", job.speedKiBps());
       sync.put("eta_seconds", job.etaSeconds());
       sync.put("mismatch_sectors", job.mismatchSectors());
+      List<Object> where = new ArrayList<>();
+      for (SyncJob.Mismatch m : job.mismatches()) {
+        Map<String, Object> w = new LinkedHashMap<>();
+        w.put("member_sector", m.memberSector());
+        w.put("slot", m.slot() < 0 ? null : m.slot());
+        w.put("device", m.device().isEmpty() ? null : m.device());
+        w.put("block", m.block());
+        w.put("action", m.action());
+        where.add(w);
+      }
+      sync.put("mismatches", where);
+      if (job.abortReason() != null) {
+        sync.put("stopped_because", job.abortReason());
+      }
       if (!job.finished()) {
         sync.put("progress_line", progressLine(job));
       }

@@ -660,10 +660,19 @@ public final class StripeEngine implements AutoCloseable {
     }
   }
 
-  void syncMismatch() {
+  /**
+   * A stripe's parity did not match: counted, and where it was recorded (and logged, when the
+   * pass wrote a fix).
+   *
+   * @param member the member found bad, or -1 when not known
+   * @param block what was found bad ("P", "Q", "data", or a description)
+   * @param done what the pass did
+   */
+  void syncMismatch(long sector, int member, String block, String done) {
     SyncJob job = syncJob;
     if (job != null) {
-      job.mismatch();
+      job.mismatch(
+          new SyncJob.Mismatch(sector, member, member < 0 ? "" : memberName(member), block, done));
     }
   }
 

@@ -3,6 +3,8 @@ package io.jraid.stripe;
 import static io.jraid.stripe.DevFlags.*;
 
 import io.jraid.ops.Operation;
+import io.jraid.parity.ParitySelection;
+import io.jraid.parity.SyndromeLocator;
 import io.jraid.ops.SubmitStatus;
 import io.jraid.stripe.Stripe.Dev;
 import java.io.IOException;
@@ -40,7 +42,15 @@ final class StripeHandler {
   /** Per pass: whether member i can be read for this stripe (md's R5_Insync). */
   private final boolean[] insync;
 
+  /** P and Q recomputed from the data, for locating a RAID-6 mismatch (lane-owned). */
+  private final MemorySegment scratchP;
+
+  private final MemorySegment scratchQ;
+
   StripeHandler(StripeEngine engine, Lane lane) {
+    MemorySegment scratch = java.lang.foreign.Arena.ofAuto().allocate(2L * StripeEngine.BLOCK, 64);
+    this.scratchP = scratch.asSlice(0, StripeEngine.BLOCK);
+    this.scratchQ = scratch.asSlice(StripeEngine.BLOCK, StripeEngine.BLOCK);
     this.engine = engine;
     this.lane = lane;
     this.disks = engine.disks;
@@ -942,14 +952,69 @@ final class StripeHandler {
       finishSync(s);
       return;
     }
-    engine.syncMismatch();
-    if (!engine.syncAction().writes()) {
+    SyncAction action = engine.syncAction();
+    int badData = -1;
+    int badMember = -1;
+    String where = "more than one block";
+    if (raid6) {
+      // Beyond md: the syndromes name the bad block when only one is (raid6check's method).
+      syndrome(s, s.sourcesA);
+      ParitySelection.selected().pqGen(s.sourcesA, scratchP, scratchQ);
+      SyndromeLocator.Location located =
+          SyndromeLocator.locate(
+              s.devs[s.pdIdx].page, scratchP, s.devs[s.qdIdx].page, scratchQ, s.sourcesA.length);
+      switch (located.verdict()) {
+        case P -> {
+          where = "P";
+          badMember = s.pdIdx;
+        }
+        case Q -> {
+          where = "Q";
+          badMember = s.qdIdx;
+        }
+        case DATA -> {
+          badData = memberOfSlot(s, located.slot());
+          badMember = badData;
+          if (badData >= 0) {
+            where = "data";
+          }
+        }
+        case CONSISTENT, UNKNOWN -> {}
+      }
+    } else {
+      where = "P or a data block (RAID-5 cannot tell which)";
+    }
+    if (action == SyncAction.REPAIR && badData >= 0) {
+      // D ⊕ (P ⊕ P') is the block the parity was made from: rewrite it, parity stays.
+      MemorySegment page = s.devs[badData].page;
+      for (long i = 0; i < StripeEngine.BLOCK; i += 8) {
+        long fix =
+            s.devs[s.pdIdx].page.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i)
+                ^ scratchP.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i);
+        page.set(
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED,
+            i,
+            page.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) ^ fix);
+      }
+      engine.syncMismatch(s.sector, badData, "data", "data block rewritten");
+      s.devs[badData].set(WANTWRITE | LOCKED);
+      s.check = CheckState.COMPUTE_RESULT;
+      return;
+    }
+    if (!action.writes()) {
+      engine.syncMismatch(s.sector, badMember, where, "counted");
       finishSync(s);
       return;
     }
-    // Regenerate the parity found wrong from the data (md never blames a data block here).
+    // Regenerate the parity found wrong from the data (md never blames a data block here; nor
+    // does a resync, whose torn stripes hold new data with old parity).
     boolean p = (result & Operation.P_MISMATCH) != 0;
     boolean q = raid6 && (result & Operation.Q_MISMATCH) != 0;
+    engine.syncMismatch(
+        s.sector,
+        badMember,
+        where,
+        (p && q ? "P and Q" : p ? "P" : "Q") + " rewritten");
     Operation op = s.opA;
     if (raid6) {
       syndrome(s, s.sourcesA);
@@ -965,6 +1030,16 @@ final class StripeHandler {
     }
     s.check = CheckState.COMPUTE_RUN;
     startChain(s, op, null);
+  }
+
+  /** The member whose data sits at syndrome slot {@code slot} of the stripe, or -1. */
+  private int memberOfSlot(Stripe s, int slot) {
+    for (Dev d : s.devs) {
+      if (d.index != s.pdIdx && d.index != s.qdIdx && slot(s, d.index) == slot) {
+        return d.index;
+      }
+    }
+    return -1;
   }
 
   private void parityRecomputed(Stripe s) {

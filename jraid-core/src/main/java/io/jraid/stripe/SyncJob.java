@@ -384,9 +384,54 @@ public final class SyncJob {
     cancelled = true;
   }
 
-  /** Counts a stripe whose parity did not match. */
-  void mismatch() {
-    mismatchSectors.addAndGet(StripeEngine.BLOCK / 512);
+  /**
+   * A stripe whose parity did not match, and where.
+   *
+   * @param memberSector the stripe (member sector of its blocks)
+   * @param slot the member found bad, or -1 when the syndromes cannot tell (RAID-5, or more than one
+   *     bad block)
+   * @param device that member's device, or ""
+   * @param block what was bad: "P", "Q", "data", or a description
+   * @param action what the pass did: "counted", "P rewritten", "data block rewritten", ...
+   */
+  public record Mismatch(long memberSector, int slot, String device, String block, String action) {}
+
+  /** Mismatches kept for reports; the count goes on beyond. */
+  static final int MISMATCHES_KEPT = 1000;
+
+  /** Fixes logged one by one; beyond, only counted. */
+  private static final int FIXES_LOGGED = 100;
+
+  private static final System.Logger LOG = System.getLogger(SyncJob.class.getName());
+
+  private final java.util.List<Mismatch> mismatches = new java.util.ArrayList<>();
+
+  /** Counts a stripe whose parity did not match, and keeps where. */
+  void mismatch(Mismatch m) {
+    long sectors = mismatchSectors.addAndGet(StripeEngine.BLOCK / 512);
+    synchronized (mismatches) {
+      if (mismatches.size() < MISMATCHES_KEPT) {
+        mismatches.add(m);
+      }
+    }
+    if (!m.action().equals("counted") && sectors / (StripeEngine.BLOCK / 512) <= FIXES_LOGGED) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "{0}: {1}: member sector {2}: {3}{4}: {5}",
+          engine.name(),
+          action.mdName(),
+          m.memberSector(),
+          m.block(),
+          m.slot() < 0 ? "" : " on slot " + m.slot() + " (" + m.device() + ")",
+          m.action());
+    }
+  }
+
+  /** The first {@value #MISMATCHES_KEPT} mismatches found, in the order found. */
+  public java.util.List<Mismatch> mismatches() {
+    synchronized (mismatches) {
+      return java.util.List.copyOf(mismatches);
+    }
   }
 
   @Override

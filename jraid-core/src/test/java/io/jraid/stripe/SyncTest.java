@@ -211,4 +211,80 @@ class SyncTest {
         .as("seed %d: outside the regions nothing is repaired", seed)
         .isPositive();
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("shapes")
+  void checkSaysWhereAndRaid6RepairRestoresTheLocatedBlock(Shape shape) throws Exception {
+    long seed = Seeds.of(5, shape.hashCode());
+    SplittableRandom random = new SplittableRandom(seed);
+    ArrayGeometry g = shape.geometry();
+    int n = g.raidDisks();
+    MemoryDevice[] members = new MemoryDevice[n];
+    for (int i = 0; i < n; i++) {
+      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
+    }
+    byte[] data;
+    try (StripeEngine e = engine(g, members);
+        Arena arena = Arena.ofShared()) {
+      data = new byte[(int) e.size()];
+      random.nextBytes(data);
+      MemorySegment buffer = arena.allocate(data.length, 4096);
+      MemorySegment.copy(MemorySegment.ofArray(data), 0, buffer, 0, data.length);
+      java.util.concurrent.CompletableFuture<Void> done =
+          new java.util.concurrent.CompletableFuture<>();
+      e.write(buffer, 0, false, error -> done.complete(null));
+      done.get(60, TimeUnit.SECONDS);
+    }
+    // One bad block in each of a few stripes (a few bytes, or all of it).
+    long stripes = (g.devSectors() & ~7L) / 8;
+    java.util.Map<Long, Integer> bad = new java.util.TreeMap<>();
+    for (int k = 0; k < 6; k++) {
+      bad.put(8 * random.nextLong(stripes), random.nextInt(n));
+    }
+    for (var b : bad.entrySet()) {
+      byte[] block = new byte[4096];
+      long at = (g.dataOffset() + b.getKey()) * 512;
+      members[b.getValue()].read(MemorySegment.ofArray(block), at);
+      int bytes = random.nextBoolean() ? 1 + random.nextInt(4) : block.length;
+      for (int i = 0; i < bytes; i++) {
+        int p = bytes == block.length ? i : random.nextInt(block.length);
+        block[p] ^= (byte) (1 + random.nextInt(255));
+      }
+      members[b.getValue()].write(MemorySegment.ofArray(block), at);
+    }
+    try (StripeEngine e = engine(g, members)) {
+      SyncJob check = run(e, SyncAction.CHECK);
+      assertThat(check.mismatchSectors()).as("seed %d", seed).isEqualTo(8L * bad.size());
+      List<SyncJob.Mismatch> found = check.mismatches();
+      assertThat(found).hasSize(bad.size());
+      for (SyncJob.Mismatch m : found) {
+        assertThat(bad).containsKey(m.memberSector());
+        assertThat(m.action()).isEqualTo("counted");
+        if (g.level() == 6) {
+          assertThat(m.slot())
+              .as("seed %d: stripe %d located", seed, m.memberSector())
+              .isEqualTo(bad.get(m.memberSector()));
+          assertThat(m.block()).isIn("P", "Q", "data");
+          assertThat(m.device()).isEqualTo("m" + m.slot());
+        } else {
+          assertThat(m.slot()).isEqualTo(-1);
+        }
+      }
+      SyncJob repair = run(e, SyncAction.REPAIR);
+      assertThat(repair.mismatchSectors()).isEqualTo(8L * bad.size());
+      assertThat(run(e, SyncAction.CHECK).mismatchSectors()).isZero();
+      if (g.level() == 6) {
+        assertThat(arrayBytes(e))
+            .as("seed %d: RAID-6 repair puts the located data back", seed)
+            .isEqualTo(data);
+        assertThat(repair.mismatches())
+            .allMatch(
+                m ->
+                    m.action()
+                        .equals(m.block().equals("data") ? "data block rewritten" : m.block() + " rewritten"));
+      }
+      assertThat(e.audit()).isEmpty();
+    }
+    EngineHarness.assertParityConsistent(g, members);
+  }
 }
