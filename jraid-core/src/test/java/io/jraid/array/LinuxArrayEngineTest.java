@@ -129,4 +129,43 @@ class LinuxArrayEngineTest {
       assertThat(sha256(array)).isEqualTo(Sha256.of(expected));
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("fixtures")
+  void aDegradedLinuxArrayRebuiltOntoSparesGivesWhatLinuxWrote(Fixture fixture, @TempDir Path temp)
+      throws Exception {
+    List<Path> copies = fixture.unpack(temp);
+    SplittableRandom random = new SplittableRandom(Seeds.of(fixture.name().hashCode(), 6));
+    int lost = fixture.level() == 6 ? 2 : 1;
+    List<Path> kept = new ArrayList<>(copies);
+    for (int k = 0; k < lost; k++) {
+      kept.remove(random.nextInt(kept.size()));
+    }
+    List<Path> spares = new ArrayList<>();
+    try (RaidArray array = RaidArray.open(AssemblyPlanner.plan(members(kept)), false)) {
+      assertThat(array.engine().failedMembers()).isEqualTo(lost);
+      for (int k = 0; k < lost; k++) {
+        Path spare = temp.resolve("spare" + k + ".img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(spare.toFile(), "rw")) {
+          f.setLength(java.nio.file.Files.size(copies.getFirst()));
+        }
+        array.add(spare, false);
+        spares.add(spare);
+      }
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (array.engine().failedMembers() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(array.engine().failedMembers()).as("%s: %s", fixture, array.events()).isZero();
+      assertThat(sha256(array)).as("%s rebuilt", fixture).isEqualTo(fixture.sha256());
+    }
+    // Only the rebuilt members and the fewest others: the rebuilt blocks are Linux's data.
+    List<Path> minimal = new ArrayList<>(spares);
+    minimal.addAll(kept.subList(lost, kept.size()));
+    AssemblyDecision decision = AssemblyPlanner.plan(members(minimal));
+    assertThat(decision.verdict()).as(decision.reason()).isEqualTo(Verdict.DEGRADED);
+    try (RaidArray array = RaidArray.open(decision, true)) {
+      assertThat(sha256(array)).as("%s from the rebuilt members", fixture).isEqualTo(fixture.sha256());
+    }
+  }
 }
