@@ -956,8 +956,9 @@ final class StripeHandler {
     int badData = -1;
     int badMember = -1;
     String where = "more than one block";
-    if (raid6) {
-      // Beyond md: the syndromes name the bad block when only one is (raid6check's method).
+    if (raid6 && action != SyncAction.RESYNC) {
+      // Beyond md: the syndromes name the bad block when only one is (raid6check's method). Not
+      // for a resync: after a crash the data is what was written, the parity is what lags.
       syndrome(s, s.sourcesA);
       ParitySelection.selected().pqGen(s.sourcesA, scratchP, scratchQ);
       SyndromeLocator.Location located =
@@ -981,8 +982,10 @@ final class StripeHandler {
         }
         case CONSISTENT, UNKNOWN -> {}
       }
-    } else {
+    } else if (!raid6) {
       where = "P or a data block (RAID-5 cannot tell which)";
+    } else {
+      where = "P or Q (resync)";
     }
     if (action == SyncAction.REPAIR && badData >= 0) {
       // D ⊕ (P ⊕ P') is the block the parity was made from: rewrite it, parity stays.
