@@ -43,7 +43,7 @@ public final class RebuildBench {
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-    long memberBytes = (args.length > 1 ? Long.parseLong(args[1]) : 256) << 20;
+    long memberBytes = (args.length > 1 ? Long.parseLong(args[1]) : 512) << 20;
     for (int level : new int[] {5, 6}) {
       run(level, rounds, memberBytes);
     }
@@ -86,8 +86,8 @@ public final class RebuildBench {
         try (StripeEngine e = new StripeEngine("resync", g, members.clone(), StripeEngine.Options.defaults())) {
           e.markUnsynced(0);
           r[2] = seconds(() -> pass(e, SyncAction.RESYNC, Long.MAX_VALUE / 4096));
-          r[3] = randomWrites(e, buffers, random, 2);
-          r[4] = seqReads(e, buffers, 2);
+          r[3] = randomWrites(e, buffers, random, 1);
+          r[4] = seqReads(e, buffers, 1);
           // The same I/O while a rebuild runs at md's default limits.
           e.failMember(1, new java.io.IOException("bench"));
         }
@@ -98,8 +98,11 @@ public final class RebuildBench {
           e.addMember(1, blank, 0);
           SyncJob job = e.startSync(SyncAction.RECOVER, 0, 200_000, j -> {});
           job.speedLimits(1_000, 200_000);
-          r[5] = randomWrites(e, buffers, random, 2);
-          r[6] = seqReads(e, buffers, 2);
+          r[5] = randomWrites(e, buffers, random, 1);
+          r[6] = seqReads(e, buffers, 1);
+          if (job.finished()) {
+            throw new IllegalStateException("the rebuild ended before the measurement: use larger members");
+          }
           job.cancel();
           job.await(60, TimeUnit.SECONDS);
           // Finish the rebuild and put the rebuilt member in place, so the next round starts

@@ -156,7 +156,10 @@ final class ControlServer implements AutoCloseable {
     }
   }
 
-  /** {@code /manage?op=fail|remove|add&device=PATH[&force=1]}: mdadm --manage on the array. */
+  /**
+   * {@code /manage?op=fail|remove|add|replace&device=PATH[&force=1][&with=SPARE]}: mdadm --manage
+   * on the array.
+   */
   private void manage(HttpExchange exchange) throws IOException {
     java.util.Map<String, String> q = query(exchange);
     String op = q.getOrDefault("op", "");
@@ -171,8 +174,9 @@ final class ControlServer implements AutoCloseable {
         case "remove" -> array.remove(member);
         case "add" ->
             array.add(java.nio.file.Path.of(member), "1".equals(q.get("force")));
+        case "replace" -> array.replace(member, q.get("with"));
         default -> {
-          reply(exchange, 400, "text/plain", "op must be fail, remove or add\n");
+          reply(exchange, 400, "text/plain", "op must be fail, remove, add or replace\n");
           return;
         }
       }

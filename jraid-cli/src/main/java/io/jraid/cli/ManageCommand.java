@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Changes the members of a running array, as mdadm --manage does. Operations run in this"
-          + " order: --fail, --remove, --add. A device added to a degraded array takes a free"
+          + " order: --fail, --remove, --add, --replace. A device added to a degraded array takes a free"
           + " slot and is rebuilt while the array serves I/O; added to a complete array it waits"
           + " as a hot spare. ARRAY is the array's device (jraid0) or name; it may be left out"
           + " when one array runs."
@@ -54,6 +54,20 @@ final class ManageCommand implements Callable<Integer> {
   List<Path> add = new ArrayList<>();
 
   @Option(
+      names = "--replace",
+      paramLabel = "DEVICE",
+      description =
+          "Copy the member onto a spare while it keeps serving, then swap them (the member is"
+              + " marked faulty): redundancy never drops.")
+  List<String> replace = new ArrayList<>();
+
+  @Option(
+      names = "--with",
+      paramLabel = "SPARE",
+      description = "With --replace: the spare to copy onto (default: any spare).")
+  @Nullable String with;
+
+  @Option(
       names = "--force",
       description = "With --add: overwrite a device that holds a member of another array.")
   boolean force;
@@ -65,8 +79,9 @@ final class ManageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (fail.isEmpty() && remove.isEmpty() && add.isEmpty()) {
-      throw new IllegalArgumentException("nothing to do: give --fail, --remove or --add");
+    if (fail.isEmpty() && remove.isEmpty() && add.isEmpty() && replace.isEmpty()) {
+      throw new IllegalArgumentException(
+          "nothing to do: give --fail, --remove, --add or --replace");
     }
     PrintWriter out = spec.commandLine().getOut();
     RunRegistry.Entry entry = RunRegistry.standard().find(which);
@@ -85,6 +100,13 @@ final class ManageCommand implements Callable<Integer> {
               + encode(d.toAbsolutePath().toString())
               + (force ? "&force=1" : ""));
       out.println("jraid: added " + d + " to " + entry.device());
+    }
+    for (String d : replace) {
+      client.post(
+          "/manage?op=replace&device="
+              + encode(absolute(d))
+              + (with == null ? "" : "&with=" + encode(absolute(with))));
+      out.println("jraid: replacing " + d + " in " + entry.device());
     }
     if (await) {
       Properties end = SyncWatch.await(client, out, "recovery");

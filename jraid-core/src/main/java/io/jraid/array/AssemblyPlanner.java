@@ -168,6 +168,7 @@ public final class AssemblyPlanner {
     private final List<Member> members;
     private final Member[] holders;
     private final List<Member> spares = new ArrayList<>();
+    private final List<Member> replacements = new ArrayList<>();
     private final List<Excluded> excluded = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
@@ -182,6 +183,24 @@ public final class AssemblyPlanner {
     AssemblyDecision decide() throws AssemblyException {
       for (Member m : members) {
         place(m);
+      }
+      for (Member r : replacements) {
+        int role = r.ownRole();
+        if (!RoleTable.isSlot(role) || role >= holders.length) {
+          spares.add(r);
+        } else if (holders[role] == null) {
+          holders[role] = r; // md: the replacement stands in, rebuilt as far as it was copied
+          notes.add(r + " was replacing slot " + role + " and takes it (its member is missing)");
+        } else {
+          excluded.add(
+              new Excluded(
+                  r,
+                  "an unfinished replacement of slot "
+                      + role
+                      + " (held by "
+                      + holders[role]
+                      + "); jraid manage --add it again to reuse it"));
+        }
       }
       List<Slot> slots = new ArrayList<>();
       for (int role = 0; role < holders.length; role++) {
@@ -242,6 +261,10 @@ public final class AssemblyPlanner {
                     + sb.events()
                     + "); it missed writes. Add it back once the array runs to rebuild it"
                     + " (mdadm --re-add)"));
+        return;
+      }
+      if (s.has(FeatureMap.REPLACEMENT)) {
+        replacements.add(m); // placed after the members it may be replacing
         return;
       }
       if (!m.equals(freshest) && !RoleTable.isSlot(s.roles().role(sb.devNumber()))) {

@@ -66,6 +66,9 @@ final class MemberManager implements AutoCloseable {
     int slot;
     boolean faulty;
 
+    /** Being made a copy of {@link #slot}'s member (md's replace). */
+    boolean replacing;
+
     Held(BlockDevice device, String path, int devNumber, int slot) {
       this.device = device;
       this.path = path;
@@ -121,7 +124,7 @@ final class MemberManager implements AutoCloseable {
 
   /** Starts watching the engine: failures, and the first sync or rebuild the array needs. */
   void start() {
-    engine.onMemberFailed(slot -> post(() -> memberFailed(slot)));
+    engine.onMemberFailed((slot, device) -> post(() -> memberFailed(slot, device)));
     checkpoints =
         worker.scheduleWithFixedDelay(
         () -> guarded(this::checkpoint), CHECKPOINT_SECONDS, CHECKPOINT_SECONDS, TimeUnit.SECONDS);
@@ -149,6 +152,9 @@ final class MemberManager implements AutoCloseable {
           state = MemberView.State.FAULTY;
         } else if (h.slot < 0) {
           state = MemberView.State.SPARE;
+        } else if (h.replacing) {
+          state = MemberView.State.REBUILDING;
+          recovered = engine.replacedBelow(h.slot);
         } else if (engine.memberRebuilding(h.slot)) {
           state = MemberView.State.REBUILDING;
           recovered = engine.recoveredBelow(h.slot);
@@ -236,6 +242,61 @@ final class MemberManager implements AutoCloseable {
                 + " its data; refused");
       }
       engine.failMember(h.slot, new IOException("failed by request (manage --fail)"));
+      return null;
+    });
+  }
+
+  /**
+   * {@code --replace}: copies a working member onto a spare while it keeps serving (no loss of
+   * redundancy), then the spare takes its slot and the member is marked faulty.
+   *
+   * @param with the spare to copy onto, or null for any spare
+   */
+  void replace(String device, @Nullable String with) throws IOException {
+    call(() -> {
+      Held original = find(device);
+      if (original.faulty || original.slot < 0 || !engine.memberInSync(original.slot)) {
+        throw new IllegalStateException(
+            original.path + " is not an in-sync member (" + state(original) + "): nothing to copy");
+      }
+      if (replacementOf(original.slot) != null) {
+        throw new IllegalStateException(original.path + " is already being replaced");
+      }
+      Held spare = null;
+      if (with != null) {
+        spare = find(with);
+        if (spare.slot >= 0 || spare.faulty) {
+          throw new IllegalStateException(spare.path + " is not a spare (" + state(spare) + ")");
+        }
+      } else {
+        synchronized (held) {
+          for (Held h : held) {
+            if (h.slot < 0 && !h.faulty) {
+              spare = h;
+              break;
+            }
+          }
+        }
+      }
+      if (spare == null) {
+        throw new IllegalStateException(
+            "no spare to copy "
+                + original.path
+                + " onto: add one first (jraid manage --add DEVICE), then --replace");
+      }
+      int slot = original.slot;
+      engine.addReplacement(slot, spare.device);
+      spare.slot = slot;
+      spare.replacing = true;
+      update(
+          MemberSuperblocks.Change.role(spare.devNumber, slot)
+              .and(MemberSuperblocks.Change.recoveryOffset(spare.devNumber, 0))
+              .and(MemberSuperblocks.Change.replacement(spare.devNumber, true)));
+      event(
+          ArrayEvent.Kind.SPARE_ACTIVE,
+          spare.path,
+          "replacing " + original.path + " in slot " + slot + "; copying");
+      maybeRecover();
       return null;
     });
   }
@@ -452,13 +513,33 @@ final class MemberManager implements AutoCloseable {
 
   // ---- what md_check_recovery does --------------------------------------------------------------
 
-  private void memberFailed(int slot) {
-    Held h = holderOf(slot);
+  private void memberFailed(int slot, BlockDevice device) {
+    Held h = heldOf(device);
     if (h == null || h.faulty) {
       return;
     }
     h.faulty = true;
-    update(MemberSuperblocks.Change.faulty(h.devNumber));
+    if (h.replacing) { // the copy failed; the member it was copying stays
+      h.replacing = false;
+      h.slot = -1;
+      update(MemberSuperblocks.Change.faulty(h.devNumber));
+      event(ArrayEvent.Kind.FAIL, h.path, "replacement for slot " + slot + " failed");
+      return;
+    }
+    MemberSuperblocks.Change change = MemberSuperblocks.Change.faulty(h.devNumber);
+    Held standIn = replacementOf(slot);
+    if (standIn != null && engine.memberIs(slot, standIn.device)) {
+      // The engine put the replacement in the failed member's place, rebuilt as far as copied.
+      standIn.replacing = false;
+      h.slot = -1;
+      long point =
+          engine.memberInSync(slot) ? Superblock1.MAX_SECTOR : engine.recoveredBelow(slot);
+      change =
+          change
+              .and(MemberSuperblocks.Change.replacement(standIn.devNumber, false))
+              .and(MemberSuperblocks.Change.recoveryOffset(standIn.devNumber, point));
+    }
+    update(change);
     int failed = engine.failedMembers();
     int survives = engine.geometry().parityDisks();
     event(
@@ -486,14 +567,18 @@ final class MemberManager implements AutoCloseable {
       return;
     }
     activateSpares();
-    boolean[] rebuilding = new boolean[engine.geometry().raidDisks()];
+    boolean[] rebuilding = engine.rebuildingSlots();
     boolean anyRebuilding = false;
     long from = Long.MAX_VALUE;
     for (int i = 0; i < rebuilding.length; i++) {
-      if (engine.memberRebuilding(i)) {
-        rebuilding[i] = true;
+      if (rebuilding[i]) {
         anyRebuilding = true;
-        from = Math.min(from, engine.recoveredBelow(i));
+        from =
+            Math.min(
+                from,
+                engine.replacement(i) != null
+                    ? engine.replacedBelow(i)
+                    : engine.recoveredBelow(i));
       }
     }
     SyncJob job = engine.syncJob();
@@ -585,6 +670,7 @@ final class MemberManager implements AutoCloseable {
     restartWanted = false;
     String what = job.action().mdName();
     if (job.action() == SyncAction.RECOVER) {
+      finishReplacements();
       recordRecovery(job.targets(), true);
     }
     if (job.completed()) {
@@ -592,7 +678,7 @@ final class MemberManager implements AutoCloseable {
         boolean[] targets = job.targets();
         for (int slot = 0; slot < targets.length; slot++) {
           Held h = holderOf(slot);
-          if (targets[slot] && h != null && engine.memberInSync(slot)) {
+          if (targets[slot] && h != null && engine.memberInSync(slot) && !h.replacing) {
             event(ArrayEvent.Kind.SPARE_ACTIVE, h.path, "slot " + slot + " rebuilt, in sync");
           }
         }
@@ -625,16 +711,70 @@ final class MemberManager implements AutoCloseable {
     }
   }
 
+  /**
+   * Replacements the engine has put in their slots (the copy is complete): the old members leave
+   * as faulty, as md records them.
+   */
+  private void finishReplacements() {
+    MemberSuperblocks.Change change = null;
+    List<Held> replaced = new ArrayList<>();
+    synchronized (held) {
+      for (Held r : held) {
+        if (r.replacing && engine.memberIs(r.slot, r.device)) {
+          for (Held old : held) {
+            if (old != r && old.slot == r.slot && !old.faulty) {
+              old.faulty = true;
+              old.slot = -1;
+              replaced.add(old);
+              MemberSuperblocks.Change c = MemberSuperblocks.Change.faulty(old.devNumber);
+              change = change == null ? c : change.and(c);
+            }
+          }
+          r.replacing = false;
+          MemberSuperblocks.Change c =
+              MemberSuperblocks.Change.replacement(r.devNumber, false)
+                  .and(MemberSuperblocks.Change.recoveryOffset(r.devNumber, Superblock1.MAX_SECTOR));
+          change = change == null ? c : change.and(c);
+          recordedRecovery[r.slot] = Superblock1.MAX_SECTOR;
+        }
+      }
+    }
+    if (change != null) {
+      update(change);
+      for (Held old : replaced) {
+        event(ArrayEvent.Kind.FAIL, old.path, "replaced; marked faulty (remove it when you like)");
+      }
+    }
+  }
+
+  /** The replacement being made for {@code slot}, or null. */
+  private @Nullable Held replacementOf(int slot) {
+    synchronized (held) {
+      for (Held h : held) {
+        if (h.replacing && h.slot == slot) {
+          return h;
+        }
+      }
+    }
+    return null;
+  }
+
   /** Records the rebuild points of {@code targets} that moved since last recorded. */
   private void recordRecovery(boolean[] targets, boolean always) {
     MemberSuperblocks.Change change = null;
     for (int slot = 0; slot < targets.length; slot++) {
-      Held h = holderOf(slot);
+      Held copy = replacementOf(slot);
+      Held h = copy != null ? copy : holderOf(slot);
       if (!targets[slot] || h == null || h.faulty) {
         continue;
       }
       long point =
-          engine.memberInSync(slot) ? Superblock1.MAX_SECTOR : engine.recoveredBelow(slot);
+          copy != null
+              ? engine.replacedBelow(slot)
+              : engine.memberInSync(slot) ? Superblock1.MAX_SECTOR : engine.recoveredBelow(slot);
+      if (point == Long.MAX_VALUE) {
+        point = Superblock1.MAX_SECTOR;
+      }
       if (point != recordedRecovery[slot] && (always || point != Superblock1.MAX_SECTOR)) {
         MemberSuperblocks.Change c = MemberSuperblocks.Change.recoveryOffset(h.devNumber, point);
         change = change == null ? c : change.and(c);

@@ -91,21 +91,30 @@ public final class MemberSuperblocks {
    * @param roles new {@code dev_roles[]} entries by descriptor number
    * @param recoveryOffsets new recovery offsets by descriptor number; {@link
    *     Superblock1#MAX_SECTOR} means rebuilt (the recovery-offset feature is cleared)
+   * @param replacements descriptors that are (true) or are no longer (false) a replacement being
+   *     copied from their slot's member (md's {@code MD_FEATURE_REPLACEMENT})
    */
   public record Change(
       @Nullable Long resyncOffset,
       Map<Integer, Integer> roles,
-      Map<Integer, Long> recoveryOffsets) {
+      Map<Integer, Long> recoveryOffsets,
+      Map<Integer, Boolean> replacements) {
 
     /** Copies the maps. */
     public Change {
       roles = Map.copyOf(roles);
       recoveryOffsets = Map.copyOf(recoveryOffsets);
+      replacements = Map.copyOf(replacements);
     }
 
     /** Nothing but events + 1 and the update time. */
     public static Change none() {
-      return new Change(null, Map.of(), Map.of());
+      return new Change(null, Map.of(), Map.of(), Map.of());
+    }
+
+    /** Descriptor {@code devNumber} is (or no longer is) a replacement in the making. */
+    public static Change replacement(int devNumber, boolean replacing) {
+      return new Change(null, Map.of(), Map.of(), Map.of(devNumber, replacing));
     }
 
     /** The array is clean: parity matches the data ({@code resync_offset = MaxSector}). */
@@ -120,12 +129,12 @@ public final class MemberSuperblocks {
 
     /** Parity is known good below member sector {@code sectors} (a resync checkpoint). */
     public static Change resyncOffset(long sectors) {
-      return new Change(sectors, Map.of(), Map.of());
+      return new Change(sectors, Map.of(), Map.of(), Map.of());
     }
 
     /** Descriptor {@code devNumber} takes {@code role} (a slot, spare or faulty). */
     public static Change role(int devNumber, int role) {
-      return new Change(null, Map.of(devNumber, role), Map.of());
+      return new Change(null, Map.of(devNumber, role), Map.of(), Map.of());
     }
 
     /** Descriptor {@code devNumber} failed: marked faulty, and no longer written. */
@@ -138,7 +147,7 @@ public final class MemberSuperblocks {
      * Superblock1#MAX_SECTOR} once fully rebuilt.
      */
     public static Change recoveryOffset(int devNumber, long sectors) {
-      return new Change(null, Map.of(), Map.of(devNumber, sectors));
+      return new Change(null, Map.of(), Map.of(devNumber, sectors), Map.of());
     }
 
     /** This change and then {@code other} (whose values win where both set one). */
@@ -147,7 +156,9 @@ public final class MemberSuperblocks {
       r.putAll(other.roles);
       Map<Integer, Long> o = new HashMap<>(recoveryOffsets);
       o.putAll(other.recoveryOffsets);
-      return new Change(other.resyncOffset != null ? other.resyncOffset : resyncOffset, r, o);
+      Map<Integer, Boolean> p = new HashMap<>(replacements);
+      p.putAll(other.replacements);
+      return new Change(other.resyncOffset != null ? other.resyncOffset : resyncOffset, r, o, p);
     }
   }
 
@@ -197,6 +208,12 @@ public final class MemberSuperblocks {
    * next {@link #update} writes it with the others.
    */
   public synchronized void add(Entry entry) {
+    if (entry.superblock().setUuid().equals(members.getFirst().superblock().setUuid())
+        && entry.superblock().events() < events()) {
+      // Written a moment ago at the events it read; updates since then catch it up.
+      Superblock1 sb = entry.superblock();
+      entry = new Entry(entry.device(), apply(sb, Change.none(), events(), sb.utimeSeconds()));
+    }
     if (!entry.superblock().setUuid().equals(members.getFirst().superblock().setUuid())
         || entry.superblock().events() != events()) {
       throw new IllegalArgumentException(
@@ -289,6 +306,10 @@ public final class MemberSuperblocks {
     } else if (own != null) {
       features |= FeatureMap.RECOVERY_OFFSET;
       recovery = own;
+    }
+    Boolean replacing = change.replacements().get(sb.devNumber());
+    if (replacing != null) {
+      features = replacing ? features | FeatureMap.REPLACEMENT : features & ~FeatureMap.REPLACEMENT;
     }
     Long resync = change.resyncOffset();
     return new Superblock1(

@@ -450,6 +450,16 @@ public final class RaidArray implements BlockDevice {
     manager().fail(device);
   }
 
+  /**
+   * Copies a working member onto a spare while it keeps serving, then swaps them ({@code mdadm
+   * --replace DEVICE [--with SPARE]}): redundancy is never lower than it was.
+   *
+   * @param with the spare to copy onto, or null for any
+   */
+  public void replace(String device, @Nullable String with) throws IOException {
+    manager().replace(device, with);
+  }
+
   /** Takes a failed member or a spare out of the array ({@code mdadm --remove}). */
   public void remove(String device) throws IOException {
     manager().remove(device);

@@ -40,5 +40,8 @@ final class DevFlags {
   /** Part of the read-modify-write in progress (its old data was taken out of parity). */
   static final int PREXOR = 1 << 11;
 
+  /** Write the block to the slot's replacement only (md's replace copying a block across). */
+  static final int WANT_REPLACE = 1 << 12;
+
   private DevFlags() {}
 }

@@ -42,6 +42,24 @@ final class Stripe {
 
     @Nullable Throwable ioError;
 
+    /** The replacement the same block went to (md's replace), and how that write ended. */
+    io.jraid.device.@Nullable BlockDevice replacementDevice;
+
+    volatile @Nullable Throwable replacementError;
+
+    /** Completions still to come for the I/O in flight (the member's, the replacement's). */
+    final java.util.concurrent.atomic.AtomicInteger ioPending =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Completion of the replacement's copy of a write. */
+    final io.jraid.device.IoCompletion replacementDone =
+        error -> {
+          if (error != null) {
+            replacementError = error;
+          }
+          arrived();
+        };
+
     Dev(Stripe stripe, int index, MemorySegment own) {
       this.stripe = stripe;
       this.index = index;
@@ -64,8 +82,14 @@ final class Stripe {
     @Override
     public void completed(@Nullable Throwable error) {
       ioError = error;
-      ioDone = true;
-      stripe.lane.post(stripe);
+      arrived();
+    }
+
+    private void arrived() {
+      if (ioPending.decrementAndGet() == 0) {
+        ioDone = true;
+        stripe.lane.post(stripe);
+      }
     }
   }
 

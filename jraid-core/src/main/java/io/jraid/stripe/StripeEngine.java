@@ -154,7 +154,19 @@ public final class StripeEngine implements AutoCloseable {
   /** Slots without an in-sync member (missing, failed, or being rebuilt): md's degraded. */
   private final AtomicInteger failedCount = new AtomicInteger();
 
-  private volatile java.util.function.IntConsumer memberFailedListener = slot -> {};
+  /** Told of a member (or replacement) failing: the slot and the very device. */
+  @FunctionalInterface
+  public interface FailureListener {
+    void failed(int slot, BlockDevice device);
+  }
+
+  private volatile FailureListener memberFailedListener = (slot, device) -> {};
+
+  /** Per slot, a device being made a copy of the slot's member (md's replace), or null. */
+  private volatile @Nullable BlockDevice[] replacements;
+
+  /** Per slot, member sector below which the replacement holds current data. */
+  private final AtomicLongArray replacedBelow;
   private final Lane[] lanes;
   private final Arena arena;
   private final MpmcArrayQueue<ArrayIo> ioPool;
@@ -223,6 +235,8 @@ public final class StripeEngine implements AutoCloseable {
     this.members = members.clone();
     this.faulty = new AtomicIntegerArray(disks);
     this.recoveredBelow = new AtomicLongArray(disks);
+    this.replacedBelow = new AtomicLongArray(disks);
+    this.replacements = new BlockDevice[disks];
     for (int i = 0; i < disks; i++) {
       recoveredBelow.set(i, Long.MAX_VALUE);
     }
@@ -369,7 +383,7 @@ public final class StripeEngine implements AutoCloseable {
    * Called with the slot when a member fails while running (on an I/O thread: hand the work off,
    * never block here).
    */
-  public void onMemberFailed(java.util.function.IntConsumer listener) {
+  public void onMemberFailed(FailureListener listener) {
     this.memberFailedListener = listener;
   }
 
@@ -446,6 +460,13 @@ public final class StripeEngine implements AutoCloseable {
   void recovered(boolean[] targets, long sector) {
     boolean end = sector >= (geometry.devSectors() & ~7L);
     for (int i = 0; i < disks; i++) {
+      if (targets[i] && replacements[i] != null) {
+        replacedBelow.accumulateAndGet(i, end ? Long.MAX_VALUE : sector, Math::max);
+        if (end) {
+          promoteReplacement(i);
+        }
+        continue;
+      }
       if (targets[i]) {
         long below = end ? Long.MAX_VALUE : sector;
         recoveredBelow.accumulateAndGet(
@@ -457,13 +478,30 @@ public final class StripeEngine implements AutoCloseable {
     }
   }
 
-  /** The slots a recovery pass starting now would rebuild. */
-  boolean[] rebuildingSlots() {
+  /** The slots a recovery pass starting now would rebuild (or copy to a replacement). */
+  public boolean[] rebuildingSlots() {
     boolean[] targets = new boolean[disks];
     for (int i = 0; i < disks; i++) {
-      targets[i] = memberRebuilding(i);
+      targets[i] = memberRebuilding(i) || replacements[i] != null;
     }
     return targets;
+  }
+
+  /** The copy is complete: the replacement takes the slot; the old member leaves it. */
+  private synchronized void promoteReplacement(int slot) {
+    BlockDevice replacement = replacements[slot];
+    if (replacement == null) {
+      return;
+    }
+    BlockDevice[] nextMembers = members.clone();
+    nextMembers[slot] = replacement;
+    BlockDevice[] nextRepl = replacements.clone();
+    nextRepl[slot] = null;
+    recoveredBelow.set(slot, Long.MAX_VALUE);
+    faulty.set(slot, 0);
+    members = nextMembers;
+    replacements = nextRepl;
+    recountFailed();
   }
 
   /** The name of slot {@code i}'s member, or {@code "missing"}. */
@@ -522,8 +560,81 @@ public final class StripeEngine implements AutoCloseable {
           failedNow > maxDegraded
               ? "the array has lost more members than it survives"
               : "continuing degraded (" + failedNow + " failed)");
-      memberFailedListener.accept(i);
+      BlockDevice replacement = replacements[i];
+      if (replacement != null) {
+        // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
+        BlockDevice[] nextMembers = members.clone();
+        nextMembers[i] = replacement;
+        recoveredBelow.set(i, replacedBelow.get(i));
+        BlockDevice[] nextRepl = replacements.clone();
+        nextRepl[i] = null;
+        replacements = nextRepl;
+        members = nextMembers;
+        faulty.set(i, 0);
+        recountFailed();
+      }
+      memberFailedListener.failed(i, now[i]);
     }
+  }
+
+  /**
+   * Starts making {@code device} a copy of slot {@code slot}'s member (md's replace): from now on
+   * writes to the slot go to both; a {@link SyncAction#RECOVER} pass copies the rest; at its end
+   * the replacement takes the slot. Should the member fail first, the replacement takes the slot
+   * at once, rebuilt as far as it was copied.
+   */
+  public synchronized void addReplacement(int slot, BlockDevice device) {
+    if (!memberInSync(slot)) {
+      throw new IllegalStateException(
+          name + ": slot " + slot + " has no in-sync member to replace");
+    }
+    if (replacements[slot] != null) {
+      throw new IllegalStateException(name + ": slot " + slot + " is already being replaced");
+    }
+    if (device.size() < (geometry.dataOffset() + geometry.devSectors()) * 512) {
+      throw new IllegalArgumentException(
+          device.name() + ": too small to replace slot " + slot + "'s member");
+    }
+    replacedBelow.set(slot, 0);
+    BlockDevice[] next = replacements.clone();
+    next[slot] = device;
+    replacements = next;
+  }
+
+  /** The replacement being made for slot {@code slot}, or null. */
+  public @Nullable BlockDevice replacement(int slot) {
+    return replacements[slot];
+  }
+
+  /** Member sector below which slot {@code slot}'s replacement holds current data. */
+  public long replacedBelow(int slot) {
+    return replacedBelow.get(slot);
+  }
+
+  /** Whether the stripe at {@code sector} is still to be copied to slot {@code slot}'s replacement. */
+  boolean replacing(int slot, long sector) {
+    return replacements[slot] != null && sector + BLOCK / 512 > replacedBelow.get(slot);
+  }
+
+  /** A replacement write failed: the replacement is dropped, the member carries on. */
+  @SuppressWarnings("ReferenceEquality") // the very device object
+  void replacementFailed(int slot, BlockDevice device, Throwable why) {
+    synchronized (this) {
+      if (replacements[slot] != device) {
+        return;
+      }
+      BlockDevice[] next = replacements.clone();
+      next[slot] = null;
+      replacements = next;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "{0}: replacement {1} for slot {2} failed: {3}; the member stays",
+        name,
+        device.name(),
+        slot,
+        why.getMessage());
+    memberFailedListener.failed(slot, device);
   }
 
   // ---- sync (resync, check, repair) -----------------------------------------------------------

@@ -2,6 +2,7 @@ package io.jraid.stripe;
 
 import static io.jraid.stripe.DevFlags.*;
 
+import io.jraid.device.BlockDevice;
 import io.jraid.ops.Operation;
 import io.jraid.parity.ParitySelection;
 import io.jraid.parity.SyndromeLocator;
@@ -154,6 +155,19 @@ final class StripeHandler {
     for (Dev d : s.devs) {
       if (d.ioDone) {
         d.ioDone = false;
+        Throwable replacementError = d.replacementError;
+        if (replacementError != null) {
+          d.replacementError = null;
+          BlockDevice replacement = d.replacementDevice;
+          if (replacement != null) {
+            engine.replacementFailed(d.index, replacement, replacementError);
+          }
+        }
+        d.replacementDevice = null;
+        if (d.has(WANT_REPLACE)) { // a copy to the replacement only: nothing else to take in
+          d.clear(WANT_REPLACE | LOCKED);
+          continue;
+        }
         Throwable error = d.ioError;
         d.ioError = null;
         d.clear(LOCKED);
@@ -867,7 +881,7 @@ final class StripeHandler {
   private void recover(Stripe s) {
     boolean anyTarget = false;
     for (int i = 0; i < disks; i++) {
-      anyTarget |= engine.memberRecovering(i, s.sector);
+      anyTarget |= engine.memberRecovering(i, s.sector) || engine.replacing(i, s.sector);
     }
     if (!anyTarget) {
       finishSync(s);
@@ -928,6 +942,8 @@ final class StripeHandler {
     for (int i = 0; i < disks; i++) {
       if (engine.memberRecovering(i, s.sector)) {
         s.devs[i].set(WANTWRITE | LOCKED);
+      } else if (engine.replacing(i, s.sector)) {
+        s.devs[i].set(WANT_REPLACE | LOCKED);
       }
     }
     s.check = CheckState.COMPUTE_RESULT;
@@ -1071,6 +1087,18 @@ final class StripeHandler {
     long offset = (engine.geometry.dataOffset() + s.sector) * 512;
     boolean skipped = false;
     for (Dev d : s.devs) {
+      if (d.has(WANT_REPLACE)) {
+        BlockDevice replacement = engine.replacement(d.index);
+        if (replacement == null) { // dropped, or it took the slot: nothing to copy any more
+          d.clear(WANT_REPLACE | LOCKED);
+          skipped = true;
+          continue;
+        }
+        d.ioPending.set(1);
+        d.replacementDevice = replacement;
+        replacement.write(d.page, offset, false, d.replacementDone);
+        continue;
+      }
       if (d.has(WANTWRITE)) {
         d.clear(WANTWRITE);
         if (!engine.memberWorking(d.index)) {
@@ -1087,6 +1115,12 @@ final class StripeHandler {
         written.writes.increment();
         written.bytesWritten.add(StripeEngine.BLOCK);
         d.ioDevice = engine.member(d.index);
+        BlockDevice replacement = engine.replacement(d.index);
+        d.ioPending.set(replacement == null ? 1 : 2);
+        if (replacement != null) { // md's replace: every write reaches the copy too
+          d.replacementDevice = replacement;
+          replacement.write(d.page, offset, d.has(WANTFUA), d.replacementDone);
+        }
         d.ioDevice.write(d.page, offset, d.has(WANTFUA), d);
       } else if (d.has(WANTREAD)) {
         d.clear(WANTREAD);
@@ -1100,6 +1134,7 @@ final class StripeHandler {
         read.reads.increment();
         read.bytesRead.add(StripeEngine.BLOCK);
         d.ioDevice = engine.member(d.index);
+        d.ioPending.set(1);
         d.ioDevice.read(d.page, offset, d);
       }
     }

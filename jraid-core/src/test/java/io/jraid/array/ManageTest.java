@@ -337,4 +337,71 @@ class ManageTest {
       assertThat(array.engine().failedMembers()).isEqualTo(1);
     }
   }
+
+  @Test
+  void replaceCopiesAWorkingMemberThenSwapsIt() throws Exception {
+    long seed = Seeds.of(65, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    Path spare = blank("copy.img");
+    Path victim = paths.get(2);
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      byte[] data = fill(array, random);
+      array.add(spare, false);
+      assertThatThrownBy(() -> array.replace(paths.get(1).toString(), paths.get(0).toString()))
+          .hasMessageContaining("not a spare");
+      array.speedLimits(256, 256); // slow enough that writes land during the copy
+      array.replace(victim.toString(), null);
+      assertThat(view(array, spare).state()).isEqualTo(MemberView.State.REBUILDING);
+      assertThat(view(array, victim).state()).isEqualTo(MemberView.State.ACTIVE);
+      assertThat(sb(spare).has(FeatureMap.REPLACEMENT)).isTrue();
+      assertThat(array.engine().failedMembers()).as("redundancy intact while copying").isZero();
+      byte[] more = new byte[256 * 1024];
+      random.nextBytes(more);
+      long at = array.size() - more.length - 4096 * 3;
+      try (Arena arena = Arena.ofShared()) {
+        MemorySegment src = arena.allocate(more.length, 4096);
+        MemorySegment.copy(MemorySegment.ofArray(more), 0, src, 0, more.length);
+        array.write(src, at);
+      }
+      System.arraycopy(more, 0, data, (int) at, more.length);
+      array.speedLimits(200_000, 200_000);
+      awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
+      await(array, "replaced", v -> allActive(v, 4));
+      assertThat(view(array, spare).slot()).isEqualTo(2);
+      assertThat(view(array, victim).state()).isEqualTo(MemberView.State.FAULTY);
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+      array.remove(victim.toString());
+    }
+    Superblock1 s = sb(spare);
+    assertThat(s.role()).isEqualTo(2);
+    assertThat(s.has(FeatureMap.REPLACEMENT) || s.has(FeatureMap.RECOVERY_OFFSET)).isFalse();
+    List<Path> now = new ArrayList<>(paths);
+    now.set(2, spare);
+    AssemblyDecision again = decide(now);
+    assertThat(again.verdict()).as(again.reason()).isEqualTo(AssemblyDecision.Verdict.CLEAN);
+  }
+
+  @Test
+  void aMemberFailingDuringItsReplacementHandsOverToTheCopy() throws Exception {
+    long seed = Seeds.of(66, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(6, 5);
+    Path spare = blank("copy.img");
+    Path victim = paths.get(3);
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      byte[] data = fill(array, random);
+      array.add(spare, false);
+      array.speedLimits(256, 256);
+      array.replace(victim.toString(), spare.toString());
+      Thread.sleep(300);
+      array.fail(victim.toString());
+      awaitEvents(array, ArrayEvent.Kind.FAIL, 1);
+      assertThat(view(array, spare).slot()).isEqualTo(3);
+      array.speedLimits(200_000, 200_000);
+      await(array, "the copy took over and was rebuilt", v -> allActive(v, 5));
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+      assertThat(view(array, victim).state()).isEqualTo(MemberView.State.FAULTY);
+    }
+  }
 }
