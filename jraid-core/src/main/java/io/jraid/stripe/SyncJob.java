@@ -236,8 +236,8 @@ public final class SyncJob {
    * md's throttle ({@code md_do_sync}): the pass never runs faster than {@link
    * #speedLimitKiBps()} ({@code speed_limit_max}); and while user requests are coming in and the
    * pass is above {@link #speedMinKiBps()} ({@code speed_limit_min}), it lets each batch of
-   * {@link #WINDOW} stripes drain before sending more, so user I/O goes first but the pass never
-   * stops.
+   * {@link #WINDOW} stripes drain, and rests as long as the batch took, before sending more — so
+   * user I/O goes first but the pass never stops.
    */
   private void pace() throws InterruptedException {
     long now = System.nanoTime();
@@ -264,8 +264,17 @@ public final class SyncJob {
       while (inFlight.get() > 0 && !cancelled) {
         java.util.concurrent.locks.LockSupport.parkNanos(20_000);
       }
+      // On a machine with few cores the pass competes for CPU as much as for the members: rest
+      // as long as the batch took, so user I/O gets at least half of what the pass used.
+      long took = System.nanoTime() - batchStartNanos;
+      if (took > 0) {
+        TimeUnit.NANOSECONDS.sleep(Math.min(took, 50_000_000L));
+      }
     }
+    batchStartNanos = System.nanoTime();
   }
+
+  private long batchStartNanos = System.nanoTime();
 
   /** KiB/s per member over the last few seconds (md's marks). */
   private long recentSpeedKiBps(long now) {
