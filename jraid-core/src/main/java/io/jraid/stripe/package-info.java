@@ -6,6 +6,14 @@
  * io.jraid.ops.AsyncOps}, member I/O through {@link io.jraid.device.BlockDevice}; their completions
  * post the stripe back to its lane.
  *
+ * <p>Sync passes ({@link io.jraid.stripe.SyncJob}, md's {@code sync_request}) walk the member
+ * sectors a window of stripes at a time: resync, check and repair validate parity per stripe (md's
+ * {@code check_state}; RAID-6 mismatches are located from the syndromes by {@link
+ * io.jraid.parity.SyndromeLocator}); recovery computes the blocks of members being rebuilt and
+ * copies blocks to replacements. A slot's member is in sync, being rebuilt (it takes every write
+ * but serves reads only below its recovery point), failed or missing, and may have a replacement
+ * that receives every write too. Passes keep md's speed limits and yield to user I/O.
+ *
  * <p>Ownership instead of locks: a stripe's state is touched only by its lane's thread. Memory: one
  * off-heap slab for every stripe buffer, pooled request and piece descriptors, no allocation per
  * I/O. Facts: {@code shared/spec/stripe-engine.md}, {@code async-ops.md}, {@code flush-barrier.md};
