@@ -236,7 +236,7 @@ public final class SyncJob {
    * md's throttle ({@code md_do_sync}): the pass never runs faster than {@link
    * #speedLimitKiBps()} ({@code speed_limit_max}); and while user requests are coming in and the
    * pass is above {@link #speedMinKiBps()} ({@code speed_limit_min}), it lets each batch of
-   * {@link #WINDOW} stripes drain, and rests as long as the batch took, before sending more — so
+   * {@link #WINDOW} stripes drain, and rests twice as long as the batch took, before sending more — so
    * user I/O goes first but the pass never stops.
    */
   private void pace() throws InterruptedException {
@@ -265,10 +265,10 @@ public final class SyncJob {
         java.util.concurrent.locks.LockSupport.parkNanos(20_000);
       }
       // On a machine with few cores the pass competes for CPU as much as for the members: rest
-      // as long as the batch took, so user I/O gets at least half of what the pass used.
+      // twice as long as the batch took, so user I/O gets the larger share.
       long took = System.nanoTime() - batchStartNanos;
       if (took > 0) {
-        TimeUnit.NANOSECONDS.sleep(Math.min(took, 50_000_000L));
+        TimeUnit.NANOSECONDS.sleep(Math.min(2 * took, 100_000_000L));
       }
     }
     batchStartNanos = System.nanoTime();
