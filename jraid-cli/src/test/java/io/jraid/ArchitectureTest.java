@@ -28,8 +28,8 @@ class ArchitectureTest {
    * {@code BlockDevice} and knows nothing of arrays (narrower than STYLE.md's {@code nbd → array}):
    * the command line hands it the array; metrics reads the counters of array, stripe and nbd at
    * scrape time. cli reads the running engine's state (sync progress, member counters, geometry)
-   * for status and detail, as mdadm reads md's sysfs: hence cli → stripe and layout. stripe → parity
-   * for one rare path: locating the bad block of a RAID-6 stripe a check found inconsistent
+   * for status and detail, as mdadm reads md's sysfs: hence cli → stripe and layout. stripe →
+   * parity for one rare path: locating the bad block of a RAID-6 stripe a check found inconsistent
    * (raid6check's syndrome method), computed on the stripe's lane rather than offloaded.
    */
   static final ArchRule LAYERS =

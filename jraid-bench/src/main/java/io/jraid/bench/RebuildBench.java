@@ -52,7 +52,8 @@ public final class RebuildBench {
   private static void run(int level, int rounds, long memberBytes) throws Exception {
     int disks = level == 6 ? 6 : 5;
     ArrayGeometry g =
-        new ArrayGeometry(level, Algorithm.LEFT_SYMMETRIC, 128, disks, memberBytes / 512 - 2048, 2048);
+        new ArrayGeometry(
+            level, Algorithm.LEFT_SYMMETRIC, 128, disks, memberBytes / 512 - 2048, 2048);
     MemoryDevice[] members = new MemoryDevice[disks];
     for (int i = 0; i < disks; i++) {
       members[i] = MemoryDevice.create("m" + i, memberBytes);
@@ -64,7 +65,8 @@ public final class RebuildBench {
       for (long i = 0; i < buffers.byteSize(); i += 8) {
         buffers.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
       }
-      try (StripeEngine e = new StripeEngine("fill", g, members.clone(), StripeEngine.Options.defaults())) {
+      try (StripeEngine e =
+          new StripeEngine("fill", g, members.clone(), StripeEngine.Options.defaults())) {
         for (long off = 0; off + SEQ <= e.size(); off += SEQ) {
           long at = off;
           await(done -> e.write(buffers.asSlice(0, SEQ), at, false, done));
@@ -74,16 +76,20 @@ public final class RebuildBench {
         double[] r = new double[7];
         BlockDevice[] degradedSet = members.clone();
         degradedSet[0] = null;
-        try (StripeEngine e = new StripeEngine("degraded", g, degradedSet, StripeEngine.Options.defaults().asReadOnly())) {
+        try (StripeEngine e =
+            new StripeEngine(
+                "degraded", g, degradedSet, StripeEngine.Options.defaults().asReadOnly())) {
           r[0] = seconds(() -> readAll(e, buffers));
         }
-        try (StripeEngine e = new StripeEngine("rebuild", g, degradedSet.clone(), StripeEngine.Options.defaults())) {
+        try (StripeEngine e =
+            new StripeEngine("rebuild", g, degradedSet.clone(), StripeEngine.Options.defaults())) {
           MemoryDevice blank = MemoryDevice.create("blank", memberBytes);
           e.addMember(0, blank, 0);
           r[1] = seconds(() -> pass(e, SyncAction.RECOVER, Long.MAX_VALUE / 4096));
           blank.close();
         }
-        try (StripeEngine e = new StripeEngine("resync", g, members.clone(), StripeEngine.Options.defaults())) {
+        try (StripeEngine e =
+            new StripeEngine("resync", g, members.clone(), StripeEngine.Options.defaults())) {
           e.markUnsynced(0);
           r[2] = seconds(() -> pass(e, SyncAction.RESYNC, Long.MAX_VALUE / 4096));
           r[3] = randomWrites(e, buffers, random, 1);
@@ -93,7 +99,8 @@ public final class RebuildBench {
         }
         BlockDevice[] rebuilding = members.clone();
         rebuilding[1] = null;
-        try (StripeEngine e = new StripeEngine("busy", g, rebuilding, StripeEngine.Options.defaults())) {
+        try (StripeEngine e =
+            new StripeEngine("busy", g, rebuilding, StripeEngine.Options.defaults())) {
           MemoryDevice blank = MemoryDevice.create("blank", memberBytes);
           e.addMember(1, blank, 0);
           SyncJob job = e.startSync(SyncAction.RECOVER, 0, 200_000, j -> {});
@@ -101,13 +108,15 @@ public final class RebuildBench {
           r[5] = randomWrites(e, buffers, random, 1);
           r[6] = seqReads(e, buffers, 1);
           if (job.finished()) {
-            throw new IllegalStateException("the rebuild ended before the measurement: use larger members");
+            throw new IllegalStateException(
+                "the rebuild ended before the measurement: use larger members");
           }
           job.cancel();
           job.await(60, TimeUnit.SECONDS);
           // Finish the rebuild and put the rebuilt member in place, so the next round starts
           // from a consistent set.
-          SyncJob rest = e.startSync(SyncAction.RECOVER, job.position(), Long.MAX_VALUE / 4096, j -> {});
+          SyncJob rest =
+              e.startSync(SyncAction.RECOVER, job.position(), Long.MAX_VALUE / 4096, j -> {});
           rest.await(10, TimeUnit.MINUTES);
           MemorySegment copy = arena.allocate(memberBytes, 4096);
           blank.read(copy, 0);

@@ -160,8 +160,8 @@ final class ArrayReports {
     long faulty = views.stream().filter(v -> v.state() == MemberView.State.FAULTY).count();
     long spares =
         views.stream()
-            .filter(
-                v -> v.state() == MemberView.State.SPARE || v.state() == MemberView.State.REBUILDING)
+            .filter(v ->
+                v.state() == MemberView.State.SPARE || v.state() == MemberView.State.REBUILDING)
             .count();
     line(out, "Raid Devices", Integer.toString(n));
     line(out, "Total Devices", Integer.toString(views.size()));

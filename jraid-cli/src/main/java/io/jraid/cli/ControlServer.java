@@ -172,8 +172,7 @@ final class ControlServer implements AutoCloseable {
       switch (op) {
         case "fail" -> array.fail(member);
         case "remove" -> array.remove(member);
-        case "add" ->
-            array.add(java.nio.file.Path.of(member), "1".equals(q.get("force")));
+        case "add" -> array.add(java.nio.file.Path.of(member), "1".equals(q.get("force")));
         case "replace" -> array.replace(member, q.get("with"));
         default -> {
           reply(exchange, 400, "text/plain", "op must be fail, remove, add or replace\n");
@@ -197,7 +196,8 @@ final class ControlServer implements AutoCloseable {
       array.speedLimits(min, max);
       reply(exchange, 200, "text/plain", "speed limits " + min + ".." + max + " KiB/s\n");
     } catch (IllegalArgumentException e) {
-      reply(exchange, 400, "text/plain", "use /speed?min=KIBPS&max=KIBPS: " + e.getMessage() + "\n");
+      reply(
+          exchange, 400, "text/plain", "use /speed?min=KIBPS&max=KIBPS: " + e.getMessage() + "\n");
     }
   }
 

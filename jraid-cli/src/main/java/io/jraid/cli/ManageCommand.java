@@ -72,9 +72,7 @@ final class ManageCommand implements Callable<Integer> {
       description = "With --add: overwrite a device that holds a member of another array.")
   boolean force;
 
-  @Option(
-      names = "--wait",
-      description = "Wait for the rebuild this starts, showing its progress.")
+  @Option(names = "--wait", description = "Wait for the rebuild this starts, showing its progress.")
   boolean await;
 
   @Override

@@ -173,7 +173,15 @@ class ServeEndToEndTest {
     Path spare = members.removeLast();
     List<String> create =
         new ArrayList<>(
-            List.of("create", "--level", "5", "--raid-devices", "4", "--chunk", "64K", "--assume-clean"));
+            List.of(
+                "create",
+                "--level",
+                "5",
+                "--raid-devices",
+                "4",
+                "--chunk",
+                "64K",
+                "--assume-clean"));
     members.forEach(p -> create.add(p.toString()));
     CliRun created = CliRun.of(create.toArray(String[]::new));
     assertThat(created.exitCode()).as(created.err()).isZero();

@@ -87,7 +87,8 @@ final class MemberManager implements AutoCloseable {
   private final Map<ArrayEvent.Kind, Long> eventCounts = new EnumMap<>(ArrayEvent.Kind.class);
   private final ScheduledExecutorService worker;
   private final long[] recordedRecovery;
-  private final List<Consumer<ArrayEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<ArrayEvent>> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private volatile boolean closing;
   private java.util.concurrent.@Nullable ScheduledFuture<?> checkpoints;
@@ -127,7 +128,10 @@ final class MemberManager implements AutoCloseable {
     engine.onMemberFailed((slot, device) -> post(() -> memberFailed(slot, device)));
     checkpoints =
         worker.scheduleWithFixedDelay(
-        () -> guarded(this::checkpoint), CHECKPOINT_SECONDS, CHECKPOINT_SECONDS, TimeUnit.SECONDS);
+            () -> guarded(this::checkpoint),
+            CHECKPOINT_SECONDS,
+            CHECKPOINT_SECONDS,
+            TimeUnit.SECONDS);
     try {
       call(() -> {
         maybeRecover(); // started before open returns, as md starts its sync thread at run
@@ -147,8 +151,8 @@ final class MemberManager implements AutoCloseable {
       for (Held h : held) {
         MemberView.State state;
         long recovered = Long.MAX_VALUE;
-        if (h.faulty || (h.slot >= 0 && engine.memberIs(h.slot, h.device)
-            && engine.memberFaulty(h.slot))) {
+        if (h.faulty
+            || (h.slot >= 0 && engine.memberIs(h.slot, h.device) && engine.memberFaulty(h.slot))) {
           state = MemberView.State.FAULTY;
         } else if (h.slot < 0) {
           state = MemberView.State.SPARE;
@@ -165,7 +169,8 @@ final class MemberManager implements AutoCloseable {
       }
     }
     views.sort(
-        java.util.Comparator.comparingInt((MemberView v) -> v.slot() < 0 ? Integer.MAX_VALUE : v.slot())
+        java.util.Comparator.comparingInt(
+                (MemberView v) -> v.slot() < 0 ? Integer.MAX_VALUE : v.slot())
             .thenComparingInt(MemberView::devNumber));
     return views;
   }
@@ -532,8 +537,7 @@ final class MemberManager implements AutoCloseable {
       // The engine put the replacement in the failed member's place, rebuilt as far as copied.
       standIn.replacing = false;
       h.slot = -1;
-      long point =
-          engine.memberInSync(slot) ? Superblock1.MAX_SECTOR : engine.recoveredBelow(slot);
+      long point = engine.memberInSync(slot) ? Superblock1.MAX_SECTOR : engine.recoveredBelow(slot);
       change =
           change
               .and(MemberSuperblocks.Change.replacement(standIn.devNumber, false))
@@ -545,14 +549,23 @@ final class MemberManager implements AutoCloseable {
     event(
         ArrayEvent.Kind.FAIL,
         h.path,
-        "slot " + slot + " failed; " + failed + " of " + engine.geometry().raidDisks() + " slots"
+        "slot "
+            + slot
+            + " failed; "
+            + failed
+            + " of "
+            + engine.geometry().raidDisks()
+            + " slots"
             + " out of sync");
     if (failed > survives) {
       event(
           ArrayEvent.Kind.ARRAY_FAILED,
           "",
-          "more members lost than RAID-" + engine.geometry().level() + " survives ("
-              + survives + "): data is no longer available");
+          "more members lost than RAID-"
+              + engine.geometry().level()
+              + " survives ("
+              + survives
+              + "): data is no longer available");
     }
     maybeRecover();
   }
@@ -576,9 +589,7 @@ final class MemberManager implements AutoCloseable {
         from =
             Math.min(
                 from,
-                engine.replacement(i) != null
-                    ? engine.replacedBelow(i)
-                    : engine.recoveredBelow(i));
+                engine.replacement(i) != null ? engine.replacedBelow(i) : engine.recoveredBelow(i));
       }
     }
     SyncJob job = engine.syncJob();
@@ -607,17 +618,16 @@ final class MemberManager implements AutoCloseable {
       return;
     }
     if (engine.failedMembers() == 0 && engine.syncedBelow() != Long.MAX_VALUE) {
-      engine.startSync(
-          SyncAction.RESYNC,
-          engine.syncedBelow(),
-          speedMaxKiBps,
-          SyncJob.Regions.all(),
-          this::syncEnded)
+      engine
+          .startSync(
+              SyncAction.RESYNC,
+              engine.syncedBelow(),
+              speedMaxKiBps,
+              SyncJob.Regions.all(),
+              this::syncEnded)
           .speedLimits(speedMinKiBps, speedMaxKiBps);
       event(
-          ArrayEvent.Kind.REBUILD_STARTED,
-          "",
-          "resync from member sector " + engine.syncedBelow());
+          ArrayEvent.Kind.REBUILD_STARTED, "", "resync from member sector " + engine.syncedBelow());
     }
   }
 
@@ -712,8 +722,8 @@ final class MemberManager implements AutoCloseable {
   }
 
   /**
-   * Replacements the engine has put in their slots (the copy is complete): the old members leave
-   * as faulty, as md records them.
+   * Replacements the engine has put in their slots (the copy is complete): the old members leave as
+   * faulty, as md records them.
    */
   private void finishReplacements() {
     MemberSuperblocks.Change change = null;
@@ -733,7 +743,8 @@ final class MemberManager implements AutoCloseable {
           r.replacing = false;
           MemberSuperblocks.Change c =
               MemberSuperblocks.Change.replacement(r.devNumber, false)
-                  .and(MemberSuperblocks.Change.recoveryOffset(r.devNumber, Superblock1.MAX_SECTOR));
+                  .and(
+                      MemberSuperblocks.Change.recoveryOffset(r.devNumber, Superblock1.MAX_SECTOR));
           change = change == null ? c : change.and(c);
           recordedRecovery[r.slot] = Superblock1.MAX_SECTOR;
         }

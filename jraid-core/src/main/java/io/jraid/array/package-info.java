@@ -12,12 +12,12 @@
  *
  * <p>A running array ({@link io.jraid.array.RaidArray}) lives through {@code SafeMode} (dirty
  * before the first write after quiet, clean after) and {@code MemberManager}, md's {@code
- * md_check_recovery}: on one management thread it records member failures in the superblocks,
- * takes spares into free slots, runs rebuilds and records their {@code recovery_offset} every few
- * seconds and at a stop, copies members onto replacements, starts resyncs, checks and repairs, and
- * keeps the event log ({@link io.jraid.array.ArrayEvent}); {@code fail}/{@code remove}/{@code
- * add}/{@code replace} are mdadm's {@code --manage}. Every change is recorded before it takes
- * effect on data (a spare's slot and {@code recovery_offset = 0} before the rebuild writes to it).
+ * md_check_recovery}: on one management thread it records member failures in the superblocks, takes
+ * spares into free slots, runs rebuilds and records their {@code recovery_offset} every few seconds
+ * and at a stop, copies members onto replacements, starts resyncs, checks and repairs, and keeps
+ * the event log ({@link io.jraid.array.ArrayEvent}); {@code fail}/{@code remove}/{@code add}/{@code
+ * replace} are mdadm's {@code --manage}. Every change is recorded before it takes effect on data (a
+ * spare's slot and {@code recovery_offset = 0} before the rebuild writes to it).
  *
  * <p>Facts: {@code shared/spec/md-superblock-v1.md} §10; mdadm {@code Assemble.c}, {@code util.c
  * enough()}; Linux {@code md.c analyze_sbs()}, {@code super_1_validate()}, {@code raid5.c

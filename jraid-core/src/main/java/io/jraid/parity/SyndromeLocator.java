@@ -4,11 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Finds the one bad block of a RAID-6 stripe from its P and Q syndromes — the raid6check method
- * (H. Peter Anvin, "The mathematics of RAID-6", §4): with {@code Pd = P ⊕ P'} and {@code Qd = Q ⊕
- * Q'} (stored parity against parity recomputed from the data), a single bad data block {@code z}
- * gives {@code Qd = g^z · Pd} at every byte; a bad P gives {@code Qd = 0}; a bad Q gives {@code Pd
- * = 0}. Anything else is more than one bad block, which the syndromes cannot single out.
+ * Finds the one bad block of a RAID-6 stripe from its P and Q syndromes — the raid6check method (H.
+ * Peter Anvin, "The mathematics of RAID-6", §4): with {@code Pd = P ⊕ P'} and {@code Qd = Q ⊕ Q'}
+ * (stored parity against parity recomputed from the data), a single bad data block {@code z} gives
+ * {@code Qd = g^z · Pd} at every byte; a bad P gives {@code Qd = 0}; a bad Q gives {@code Pd = 0}.
+ * Anything else is more than one bad block, which the syndromes cannot single out.
  *
  * <p>Pure and allocation-free; scalar, since it runs only on stripes already found inconsistent.
  */
@@ -30,7 +30,9 @@ public final class SyndromeLocator {
     P,
     /** Only Q is wrong. */
     Q,
-    /** One data block is wrong: {@link Location#slot} says which, and {@code D ⊕ Pd} is its value. */
+    /**
+     * One data block is wrong: {@link Location#slot} says which, and {@code D ⊕ Pd} is its value.
+     */
     DATA,
     /** More than one block is wrong (or the bad slot is not a data slot): cannot tell which. */
     UNKNOWN

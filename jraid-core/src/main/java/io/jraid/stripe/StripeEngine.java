@@ -167,6 +167,7 @@ public final class StripeEngine implements AutoCloseable {
 
   /** Per slot, member sector below which the replacement holds current data. */
   private final AtomicLongArray replacedBelow;
+
   private final Lane[] lanes;
   private final Arena arena;
   private final MpmcArrayQueue<ArrayIo> ioPool;
@@ -580,8 +581,8 @@ public final class StripeEngine implements AutoCloseable {
   /**
    * Starts making {@code device} a copy of slot {@code slot}'s member (md's replace): from now on
    * writes to the slot go to both; a {@link SyncAction#RECOVER} pass copies the rest; at its end
-   * the replacement takes the slot. Should the member fail first, the replacement takes the slot
-   * at once, rebuilt as far as it was copied.
+   * the replacement takes the slot. Should the member fail first, the replacement takes the slot at
+   * once, rebuilt as far as it was copied.
    */
   public synchronized void addReplacement(int slot, BlockDevice device) {
     if (!memberInSync(slot)) {
@@ -611,7 +612,9 @@ public final class StripeEngine implements AutoCloseable {
     return replacedBelow.get(slot);
   }
 
-  /** Whether the stripe at {@code sector} is still to be copied to slot {@code slot}'s replacement. */
+  /**
+   * Whether the stripe at {@code sector} is still to be copied to slot {@code slot}'s replacement.
+   */
   boolean replacing(int slot, long sector) {
     return replacements[slot] != null && sector + BLOCK / 512 > replacedBelow.get(slot);
   }
@@ -772,8 +775,8 @@ public final class StripeEngine implements AutoCloseable {
   }
 
   /**
-   * A stripe's parity did not match: counted, and where it was recorded (and logged, when the
-   * pass wrote a fix).
+   * A stripe's parity did not match: counted, and where it was recorded (and logged, when the pass
+   * wrote a fix).
    *
    * @param member the member found bad, or -1 when not known
    * @param block what was found bad ("P", "Q", "data", or a description)
@@ -984,17 +987,16 @@ public final class StripeEngine implements AutoCloseable {
     for (int i : working) {
       BlockDevice device = member(i);
       device.flush(error -> {
-            if (error != null) {
-              markFaulty(i, device, error);
-            }
-            if (pending.decrementAndGet() == 0) {
-              done.completed(
-                  failedCount.get() > maxDegraded
-                      ? new IOException(
-                          name + ": flush failed on more members than the array survives")
-                      : null);
-            }
-          });
+        if (error != null) {
+          markFaulty(i, device, error);
+        }
+        if (pending.decrementAndGet() == 0) {
+          done.completed(
+              failedCount.get() > maxDegraded
+                  ? new IOException(name + ": flush failed on more members than the array survives")
+                  : null);
+        }
+      });
     }
   }
 

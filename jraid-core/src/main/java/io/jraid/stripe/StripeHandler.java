@@ -4,9 +4,9 @@ import static io.jraid.stripe.DevFlags.*;
 
 import io.jraid.device.BlockDevice;
 import io.jraid.ops.Operation;
+import io.jraid.ops.SubmitStatus;
 import io.jraid.parity.ParitySelection;
 import io.jraid.parity.SyndromeLocator;
-import io.jraid.ops.SubmitStatus;
 import io.jraid.stripe.Stripe.Dev;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -1030,10 +1030,7 @@ final class StripeHandler {
     boolean p = (result & Operation.P_MISMATCH) != 0;
     boolean q = raid6 && (result & Operation.Q_MISMATCH) != 0;
     engine.syncMismatch(
-        s.sector,
-        badMember,
-        where,
-        (p && q ? "P and Q" : p ? "P" : "Q") + " rewritten");
+        s.sector, badMember, where, (p && q ? "P and Q" : p ? "P" : "Q") + " rewritten");
     Operation op = s.opA;
     if (raid6) {
       syndrome(s, s.sourcesA);

@@ -216,8 +216,8 @@ public final class SyncJob {
   }
 
   /**
-   * Skips to {@code sector}: once the stripes in flight are done (so the checkpoint has reached
-   * the gap), the gap counts as done.
+   * Skips to {@code sector}: once the stripes in flight are done (so the checkpoint has reached the
+   * gap), the gap counts as done.
    */
   private void skipTo(long sector) throws InterruptedException {
     while (inFlight.get() > 0) {
@@ -233,11 +233,11 @@ public final class SyncJob {
   }
 
   /**
-   * md's throttle ({@code md_do_sync}): the pass never runs faster than {@link
-   * #speedLimitKiBps()} ({@code speed_limit_max}); and while user requests are coming in and the
-   * pass is above {@link #speedMinKiBps()} ({@code speed_limit_min}), it lets each batch of
-   * {@link #WINDOW} stripes drain, and rests twice as long as the batch took, before sending more — so
-   * user I/O goes first but the pass never stops.
+   * md's throttle ({@code md_do_sync}): the pass never runs faster than {@link #speedLimitKiBps()}
+   * ({@code speed_limit_max}); and while user requests are coming in and the pass is above {@link
+   * #speedMinKiBps()} ({@code speed_limit_min}), it lets each batch of {@link #WINDOW} stripes
+   * drain, and rests twice as long as the batch took, before sending more — so user I/O goes first
+   * but the pass never stops.
    */
   private void pace() throws InterruptedException {
     long now = System.nanoTime();
@@ -397,8 +397,8 @@ public final class SyncJob {
    * A stripe whose parity did not match, and where.
    *
    * @param memberSector the stripe (member sector of its blocks)
-   * @param slot the member found bad, or -1 when the syndromes cannot tell (RAID-5, or more than one
-   *     bad block)
+   * @param slot the member found bad, or -1 when the syndromes cannot tell (RAID-5, or more than
+   *     one bad block)
    * @param device that member's device, or ""
    * @param block what was bad: "P", "Q", "data", or a description
    * @param action what the pass did: "counted", "P rewritten", "data block rewritten", ...

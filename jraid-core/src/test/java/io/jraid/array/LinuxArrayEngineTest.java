@@ -165,7 +165,9 @@ class LinuxArrayEngineTest {
     AssemblyDecision decision = AssemblyPlanner.plan(members(minimal));
     assertThat(decision.verdict()).as(decision.reason()).isEqualTo(Verdict.DEGRADED);
     try (RaidArray array = RaidArray.open(decision, true)) {
-      assertThat(sha256(array)).as("%s from the rebuilt members", fixture).isEqualTo(fixture.sha256());
+      assertThat(sha256(array))
+          .as("%s from the rebuilt members", fixture)
+          .isEqualTo(fixture.sha256());
     }
   }
 }

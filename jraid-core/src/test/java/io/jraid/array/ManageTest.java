@@ -266,8 +266,7 @@ class ManageTest {
       byte[] data = fill(array, random);
       array.fail(paths.get(1).toString());
       array.fail(paths.get(4).toString());
-      assertThatThrownBy(() -> array.fail(paths.get(0).toString()))
-          .hasMessageContaining("refused");
+      assertThatThrownBy(() -> array.fail(paths.get(0).toString())).hasMessageContaining("refused");
       array.speedLimits(1, 1); // both spares join before the pass moves
       array.add(blank("s1.img"), false);
       array.add(blank("s2.img"), false);
@@ -332,8 +331,7 @@ class ManageTest {
       assertThatThrownBy(() -> array.add(small, false)).hasMessageContaining("too small");
       assertThat(array.superblocks().events()).isEqualTo(events);
       array.fail(paths.get(3).toString());
-      assertThatThrownBy(() -> array.fail(paths.get(0).toString()))
-          .hasMessageContaining("refused");
+      assertThatThrownBy(() -> array.fail(paths.get(0).toString())).hasMessageContaining("refused");
       assertThat(array.engine().failedMembers()).isEqualTo(1);
     }
   }

@@ -11,8 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The locator against the scalar reference: random stripes, one block corrupted (a data block, P
- * or Q, a few bytes or all of them), parity recomputed by {@link ScalarKernels} from the corrupted
+ * The locator against the scalar reference: random stripes, one block corrupted (a data block, P or
+ * Q, a few bytes or all of them), parity recomputed by {@link ScalarKernels} from the corrupted
  * data; the locator must name the corrupted block, and two corrupted data blocks must come out
  * unknown.
  */

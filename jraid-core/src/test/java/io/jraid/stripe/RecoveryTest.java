@@ -113,7 +113,9 @@ class RecoveryTest {
         members[slot] = blank;
         assertThat(e.memberRebuilding(slot)).isTrue();
       }
-      assertThat(e.failedMembers()).as("rebuilding members still count as degraded").isEqualTo(lost.length);
+      assertThat(e.failedMembers())
+          .as("rebuilding members still count as degraded")
+          .isEqualTo(lost.length);
       // Slow enough that the writes and reads below overlap the rebuild.
       SyncJob job = e.startSync(SyncAction.RECOVER, 0, 2_000, j -> {});
       MemorySegment buffer = arena.allocate(64 * 1024, 4096);

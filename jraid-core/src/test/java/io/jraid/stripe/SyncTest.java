@@ -278,10 +278,12 @@ class SyncTest {
             .as("seed %d: RAID-6 repair puts the located data back", seed)
             .isEqualTo(data);
         assertThat(repair.mismatches())
-            .allMatch(
-                m ->
-                    m.action()
-                        .equals(m.block().equals("data") ? "data block rewritten" : m.block() + " rewritten"));
+            .allMatch(m ->
+                m.action()
+                    .equals(
+                        m.block().equals("data")
+                            ? "data block rewritten"
+                            : m.block() + " rewritten"));
       }
       assertThat(e.audit()).isEmpty();
     }
