@@ -91,6 +91,9 @@ final class MemberManager implements AutoCloseable {
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private volatile boolean closing;
+
+  /** The array's write-intent bitmap: resync visits its needed chunks only. */
+  private volatile @Nullable WriteIntentBitmap bitmap;
   private java.util.concurrent.@Nullable ScheduledFuture<?> checkpoints;
   private volatile long speedMinKiBps = DEFAULT_SPEED_MIN_KIBPS;
   private volatile long speedMaxKiBps = DEFAULT_SPEED_MAX_KIBPS;
@@ -114,6 +117,11 @@ final class MemberManager implements AutoCloseable {
     this.worker =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("jraid-" + name + "-md").daemon().unstarted(r));
+  }
+
+  /** The array's write-intent bitmap, if it has one (before {@link #start()}). */
+  void bitmap(@Nullable WriteIntentBitmap bitmap) {
+    this.bitmap = bitmap;
   }
 
   /** Registers a device present at assembly (a slot's member, or a spare with slot -1). */
@@ -618,17 +626,34 @@ final class MemberManager implements AutoCloseable {
       return;
     }
     if (engine.failedMembers() == 0 && engine.syncedBelow() != Long.MAX_VALUE) {
+      WriteIntentBitmap b = bitmap;
       engine
           .startSync(
               SyncAction.RESYNC,
               engine.syncedBelow(),
               speedMaxKiBps,
-              SyncJob.Regions.all(),
+              b == null ? SyncJob.Regions.all() : b.neededRegions(),
               this::syncEnded)
           .speedLimits(speedMinKiBps, speedMaxKiBps);
       event(
-          ArrayEvent.Kind.REBUILD_STARTED, "", "resync from member sector " + engine.syncedBelow());
+          ArrayEvent.Kind.REBUILD_STARTED,
+          "",
+          "resync from member sector "
+              + engine.syncedBelow()
+              + (b == null
+                  ? ""
+                  : " (" + b.neededChunks().cardinality() + " dirty bitmap chunks only)"));
     }
+  }
+
+  /** Whether every slot has a member in sync. */
+  private boolean wholeArray() {
+    for (int i = 0; i < engine.geometry().raidDisks(); i++) {
+      if (!engine.memberInSync(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Spares take the free slots, lowest slot first; their new role is recorded first. */
@@ -676,6 +701,13 @@ final class MemberManager implements AutoCloseable {
   }
 
   private void afterSync(SyncJob job) {
+    WriteIntentBitmap b = bitmap;
+    if (b != null
+        && job.completed()
+        && (job.action() == SyncAction.RESYNC || job.action() == SyncAction.RECOVER)
+        && wholeArray()) {
+      b.syncCompleted(); // every slot in sync and parity right: nothing needed any more
+    }
     boolean restart = restartWanted;
     restartWanted = false;
     String what = job.action().mdName();

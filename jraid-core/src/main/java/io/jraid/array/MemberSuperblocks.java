@@ -36,10 +36,9 @@ import org.jspecify.annotations.Nullable;
  * trick of decrementing events on a clean↔dirty flip is not mirrored: every update counts, so the
  * events only grow (members one behind are still accepted at assembly).
  *
- * <p>The write-intent bitmap's superblock is deliberately left alone: its {@code events} then fall
- * behind the array's, so md (and jraid) treat the bitmap as stale and resync everything after an
- * unclean stop rather than trusting bits jraid does not maintain yet. Raising them would be safe
- * only once every write sets its bits first.
+ * <p>An array with a write-intent bitmap registers it ({@link #beforeEachUpdate}): the bitmap
+ * superblock is written with the new event count before the md superblocks, as md does, so the
+ * bitmap's {@code events} never fall behind and the bits stay trusted.
  *
  * <p>Thread-safe: updates run one at a time.
  */
@@ -198,6 +197,25 @@ public final class MemberSuperblocks {
     this.clock = clock;
   }
 
+  /** Runs before the md superblocks of an update are written. */
+  @FunctionalInterface
+  interface BeforeUpdate {
+    /**
+     * Writes what must precede the md superblocks.
+     *
+     * @param events the event count the update writes
+     * @param next the working members and their superblocks as the update will write them
+     */
+    void beforeUpdate(long events, List<Entry> next);
+  }
+
+  private @Nullable BeforeUpdate beforeUpdate;
+
+  /** Registers what must be written before each update's md superblocks (the bitmap's). */
+  synchronized void beforeEachUpdate(@Nullable BeforeUpdate hook) {
+    this.beforeUpdate = hook;
+  }
+
   /** The working members and their superblocks as last written. */
   public synchronized List<Entry> members() {
     return members;
@@ -266,6 +284,10 @@ public final class MemberSuperblocks {
     if (next.isEmpty()) {
       throw new IllegalArgumentException(
           "the change " + change + " would leave no working member to write");
+    }
+    BeforeUpdate hook = beforeUpdate;
+    if (hook != null) {
+      hook.beforeUpdate(events, List.copyOf(next));
     }
     List<Entry> written = new ArrayList<>();
     List<Failure> failed = new ArrayList<>();

@@ -5,6 +5,9 @@ import io.jraid.array.AssemblyDecision.SlotState;
 import io.jraid.device.BlockDevice;
 import io.jraid.device.FileDevice;
 import io.jraid.device.IoCompletion;
+import io.jraid.format.BitmapCodec;
+import io.jraid.format.BitmapSuperblock;
+import io.jraid.format.FeatureMap;
 import io.jraid.format.RoleTable;
 import io.jraid.format.Superblock1;
 import io.jraid.layout.ArrayGeometry;
@@ -23,8 +26,9 @@ import org.jspecify.annotations.Nullable;
  * Opened from an {@link AssemblyDecision} (healthy or degraded, as the decision says); {@link
  * #close()} drains the requests in flight, flushes the members and closes them.
  *
- * <p>Superblocks are not updated yet (no events bump, no clean/dirty marking): members keep what
- * they had, which is why a read-only open is what the command line offers today.
+ * <p>Opened writable from superblocks, it lives as md does: safe mode records clean and dirty,
+ * the {@link MemberManager} handles failures, spares and sync passes, and a write-intent bitmap, if
+ * the array has one, has each write's bits on the members before the write reaches them.
  */
 public final class RaidArray implements BlockDevice {
 
@@ -41,6 +45,9 @@ public final class RaidArray implements BlockDevice {
 
   /** md's clean/dirty recording, with {@link #superblocks}. */
   private volatile @Nullable SafeMode safeMode;
+
+  /** The write-intent bitmap, when the array has one and runs writable. */
+  private volatile @Nullable WriteIntentBitmap bitmap;
 
   /** Failures, spares, rebuilds and sync passes, with {@link #superblocks}. */
   private volatile @Nullable MemberManager manager;
@@ -151,8 +158,21 @@ public final class RaidArray implements BlockDevice {
               array.engineSink(),
               sb.clean(),
               SafeMode.DEFAULT_DELAY_MS);
+      if (sb.has(FeatureMap.BITMAP_OFFSET)) {
+        try {
+          array.bitmap = loadBitmap(array, decision, members, sbs);
+        } catch (IOException | RuntimeException e) {
+          array.safeMode.close();
+          array.engine.close();
+          for (BlockDevice d : opened) {
+            d.close();
+          }
+          throw e;
+        }
+      }
       MemberManager manager =
           new MemberManager(array.name, array.engine, sbs, opener, array::resyncCompleted);
+      manager.bitmap(array.bitmap);
       for (MemberSuperblocks.Entry e : sbs.members()) {
         Superblock1 own = e.superblock();
         manager.hold(
@@ -165,6 +185,119 @@ public final class RaidArray implements BlockDevice {
       manager.start(); // resync a dirty array, rebuild onto rebuilding members and spares
     }
     return array;
+  }
+
+  /** How often the bitmap's sweeps run, when not its superblock's {@code daemon_sleep}. */
+  static volatile long bitmapSweepMillisOverride = 0;
+
+  /**
+   * Loads the bitmap from the first in-sync member that has a readable one (md reads it from the
+   * first In_sync member) and hooks it into the write path and the superblock updates.
+   */
+  private static WriteIntentBitmap loadBitmap(
+      RaidArray array,
+      AssemblyDecision decision,
+      @Nullable BlockDevice[] members,
+      MemberSuperblocks sbs)
+      throws IOException {
+    Superblock1 sb = decision.freshest();
+    boolean degraded = false;
+    IOException firstError = null;
+    MemorySegment area = null;
+    BitmapSuperblock header = null;
+    java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+    try {
+      for (Slot slot : decision.slots()) {
+        BlockDevice device = members[slot.role()];
+        Member m = slot.member();
+        if (device == null || m == null || slot.state() != SlotState.IN_SYNC) {
+          degraded = true;
+          continue;
+        }
+        if (header != null) {
+          continue;
+        }
+        Superblock1 own = m.superblock();
+        try {
+          MemorySegment probe = arena.allocate(4096, 4096);
+          device.read(probe, BitmapCodec.sectorOf(own) * 512);
+          BitmapSuperblock h = BitmapCodec.decode(probe, sb.setUuid(), m.path());
+          long bytes = (h.areaBytes() + 4095) / 4096 * 4096;
+          MemorySegment all = arena.allocate(bytes, 4096);
+          device.read(all, BitmapCodec.sectorOf(own) * 512);
+          header = h;
+          area = all;
+        } catch (IOException | io.jraid.format.FormatException e) {
+          IOException error =
+              e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+          if (firstError == null) {
+            firstError = error;
+          } else {
+            firstError.addSuppressed(error);
+          }
+        }
+      }
+      if (header == null || area == null) {
+        IOException e =
+            new IOException(
+                array.name
+                    + ": no working member has a readable write-intent bitmap (mdadm --grow"
+                    + " --bitmap=none, then --bitmap=internal, recreates it)");
+        if (firstError != null) {
+          e.addSuppressed(firstError);
+        }
+        throw e;
+      }
+      SafeMode safe = java.util.Objects.requireNonNull(array.safeMode);
+      WriteIntentBitmap b =
+          new WriteIntentBitmap(
+              array.name,
+              array.engine.geometry(),
+              area,
+              header,
+              sb,
+              degraded,
+              WriteIntentBitmap.targetsOf(sbs.members()),
+              array.bitmapView(),
+              safe::write,
+              bitmapSweepMillisOverride > 0
+                  ? bitmapSweepMillisOverride
+                  : header.daemonSleep() * 1000L);
+      b.writeDirtyPages(); // a stale bitmap is all dirty now, on every member
+      sbs.beforeEachUpdate(b::beforeSuperblockUpdate);
+      b.start();
+      return b;
+    } finally {
+      arena.close();
+    }
+  }
+
+  private WriteIntentBitmap.Array bitmapView() {
+    return new WriteIntentBitmap.Array() {
+      @Override
+      public boolean degraded() {
+        for (int i = 0; i < engine.geometry().raidDisks(); i++) {
+          if (!engine.memberInSync(i)) {
+            return true;
+          }
+        }
+        return false;
+      }
+
+      @Override
+      public void bitmapWriteFailed(BlockDevice device, IOException error) {
+        for (int i = 0; i < engine.geometry().raidDisks(); i++) {
+          if (engine.memberIs(i, device)) {
+            engine.failMember(i, error); // synchronously: no data reaches it without its bits
+          }
+        }
+      }
+    };
+  }
+
+  /** The write-intent bitmap (null when the array has none or runs read-only). */
+  @Nullable WriteIntentBitmap bitmap() {
+    return bitmap;
   }
 
   /** The path a member was assembled from, by its descriptor number. */
@@ -351,8 +484,11 @@ public final class RaidArray implements BlockDevice {
 
   @Override
   public void write(MemorySegment src, long offset, boolean fua, IoCompletion done) {
+    WriteIntentBitmap b = bitmap;
     SafeMode safe = safeMode;
-    if (safe != null) {
+    if (b != null) {
+      b.write(src, offset, fua, done); // bits on disk first, then safe mode, then the engine
+    } else if (safe != null) {
       safe.write(src, offset, fua, done);
     } else {
       engine.write(src, offset, fua, done);
@@ -494,6 +630,10 @@ public final class RaidArray implements BlockDevice {
     }
     engine.close(); // stops a sync at a checkpoint, drains every request
     IOException first = null;
+    WriteIntentBitmap b = bitmap;
+    if (b != null) {
+      b.close(); // md's bitmap flush: idle chunks cleared, pages written
+    }
     SafeMode safe = safeMode;
     if (safe != null) {
       try {
@@ -513,6 +653,9 @@ public final class RaidArray implements BlockDevice {
           first = e;
         }
       }
+    }
+    if (b != null) {
+      b.release();
     }
     if (first != null) {
       throw first;

@@ -223,15 +223,15 @@ final class SafeMode implements AutoCloseable {
    * nothing while dirty, since the next clean record saves it.
    */
   void refreshClean() {
-    thread.execute(() -> {
-      synchronized (this) {
-        if (state != State.CLEAN) {
-          return;
-        }
-        state = State.MARKING_CLEAN;
+    synchronized (this) {
+      if (state != State.CLEAN) {
+        return;
       }
-      recordClean();
-    });
+      // At once, not on the thread: until the new checkpoint is written the superblocks do not
+      // say what {@link #clean()} would claim.
+      state = State.MARKING_CLEAN;
+    }
+    thread.execute(this::recordClean);
   }
 
   /**
