@@ -146,6 +146,14 @@ final class CreateCommand implements Callable<Integer> {
   @Nullable String bitmap;
 
   @Option(
+      names = "--bitmap-chunk",
+      paramLabel = "SIZE",
+      description =
+          "Member space one bitmap bit covers (a plain number is KiB; e.g. 64M). Default as"
+              + " mdadm: 64M, or more when the bitmap would not fit.")
+  @Nullable String bitmapChunk;
+
+  @Option(
       names = "--assume-clean",
       description =
           "Take parity as consistent: no initial resync (only for blank devices or to"
@@ -332,7 +340,8 @@ final class CreateCommand implements Callable<Integer> {
         homehost != null ? homehost : ExamineCommand.systemHostName(),
         b,
         assumeClean,
-        size == null || size.equalsIgnoreCase("max") ? 0 : sectors(size, "--size"));
+        size == null || size.equalsIgnoreCase("max") ? 0 : sectors(size, "--size"),
+        bitmapChunk == null ? 0 : sectors(bitmapChunk, "--bitmap-chunk") * 512);
   }
 
   private static int level(String text) {

@@ -1,6 +1,7 @@
 package io.jraid.array;
 
 import io.jraid.array.CreatePlan.PlannedMember;
+import io.jraid.format.BitmapLayout;
 import io.jraid.format.BitmapSuperblock;
 import io.jraid.format.FeatureMap;
 import io.jraid.format.FormatException;
@@ -252,6 +253,22 @@ public final class CreatePlanner {
       return null;
     }
     long chunk = MetadataPlacement.defaultBitmapChunk(size);
+    if (chunk >= 0 && request.bitmapChunkBytes() != 0) {
+      // mdadm: a requested chunk is taken if the bits fit the room reserved for the bitmap.
+      long room = MetadataPlacement.reservedBitmapSectors(size);
+      long bits = (size * 512 + request.bitmapChunkBytes() - 1) / request.bitmapChunkBytes();
+      if ((bits + 7) / 8 + BitmapLayout.HEADER_BYTES > room * 512) {
+        throw new CreateException(
+            "a bitmap chunk of "
+                + request.bitmapChunkBytes() / 1024
+                + " KiB needs "
+                + bits
+                + " bits, more than the "
+                + room * 512
+                + " bytes reserved for the bitmap hold: choose a larger --bitmap-chunk");
+      }
+      chunk = request.bitmapChunkBytes();
+    }
     if (chunk < 0) {
       throw new CreateException(
           "each member gives the array only "

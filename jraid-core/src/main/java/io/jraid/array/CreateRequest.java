@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param bitmap the write-intent bitmap
  * @param assumeClean whether parity is taken as consistent (no initial resync)
  * @param sizeSectors sectors of each member to use, 0 for all the smallest member can give
+ * @param bitmapChunkBytes member bytes one bitmap bit covers ({@code --bitmap-chunk}), 0 for
+ *     mdadm's choice
  */
 public record CreateRequest(
     int level,
@@ -37,7 +39,8 @@ public record CreateRequest(
     @Nullable String homehost,
     Bitmap bitmap,
     boolean assumeClean,
-    long sizeSectors) {
+    long sizeSectors,
+    long bitmapChunkBytes) {
 
   /** mdadm's default chunk: 512 KiB. */
   public static final int DEFAULT_CHUNK_SECTORS = 1024;
@@ -114,6 +117,57 @@ public record CreateRequest(
     if (sizeSectors < 0) {
       throw new IllegalArgumentException("size " + sizeSectors + " sectors is negative (--size)");
     }
+    if (bitmapChunkBytes != 0
+        && (bitmapChunkBytes < 4096
+            || bitmapChunkBytes > (1L << 30)
+            || Long.bitCount(bitmapChunkBytes) != 1)) {
+      throw new IllegalArgumentException(
+          "bitmap chunk "
+              + bitmapChunkBytes
+              + " bytes is not a power of two from 4K to 1G (--bitmap-chunk)");
+    }
+  }
+
+  /** A request with the bitmap chunk mdadm picks ({@code bitmapChunkBytes} 0). */
+  public CreateRequest(
+      int level,
+      int raidDisks,
+      int chunkSectors,
+      @Nullable String layout,
+      MetadataVersion metadata,
+      @Nullable String name,
+      @Nullable String homehost,
+      Bitmap bitmap,
+      boolean assumeClean,
+      long sizeSectors) {
+    this(
+        level,
+        raidDisks,
+        chunkSectors,
+        layout,
+        metadata,
+        name,
+        homehost,
+        bitmap,
+        assumeClean,
+        sizeSectors,
+        0);
+  }
+
+  /** This request with an explicit bitmap chunk ({@code mdadm --bitmap-chunk}). */
+  public CreateRequest withBitmapChunk(long bytes) {
+    return new CreateRequest(
+        level,
+        raidDisks,
+        chunkSectors,
+        layout,
+        metadata,
+        name,
+        homehost,
+        bitmap,
+        assumeClean,
+        sizeSectors,
+        bytes);
   }
 
   /** A request with mdadm's defaults for everything but the level and the number of members. */

@@ -94,6 +94,7 @@ final class MemberManager implements AutoCloseable {
 
   /** The array's write-intent bitmap: resync visits its needed chunks only. */
   private volatile @Nullable WriteIntentBitmap bitmap;
+
   private java.util.concurrent.@Nullable ScheduledFuture<?> checkpoints;
   private volatile long speedMinKiBps = DEFAULT_SPEED_MIN_KIBPS;
   private volatile long speedMaxKiBps = DEFAULT_SPEED_MAX_KIBPS;

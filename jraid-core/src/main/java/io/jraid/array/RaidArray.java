@@ -26,9 +26,9 @@ import org.jspecify.annotations.Nullable;
  * Opened from an {@link AssemblyDecision} (healthy or degraded, as the decision says); {@link
  * #close()} drains the requests in flight, flushes the members and closes them.
  *
- * <p>Opened writable from superblocks, it lives as md does: safe mode records clean and dirty,
- * the {@link MemberManager} handles failures, spares and sync passes, and a write-intent bitmap, if
- * the array has one, has each write's bits on the members before the write reaches them.
+ * <p>Opened writable from superblocks, it lives as md does: safe mode records clean and dirty, the
+ * {@link MemberManager} handles failures, spares and sync passes, and a write-intent bitmap, if the
+ * array has one, has each write's bits on the members before the write reaches them.
  */
 public final class RaidArray implements BlockDevice {
 
@@ -228,8 +228,7 @@ public final class RaidArray implements BlockDevice {
           header = h;
           area = all;
         } catch (IOException | io.jraid.format.FormatException e) {
-          IOException error =
-              e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+          IOException error = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
           if (firstError == null) {
             firstError = error;
           } else {

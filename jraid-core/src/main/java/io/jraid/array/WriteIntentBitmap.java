@@ -91,7 +91,9 @@ final class WriteIntentBitmap implements AutoCloseable {
   private final long usedBytes;
   private final int pages;
 
-  /** The bitmap area as written: superblock, bits (md's storage pages). Guarded by {@link #lock}. */
+  /**
+   * The bitmap area as written: superblock, bits (md's storage pages). Guarded by {@link #lock}.
+   */
   private final MemorySegment area;
 
   private final Arena arena = Arena.ofShared();
@@ -103,8 +105,10 @@ final class WriteIntentBitmap implements AutoCloseable {
   // ---- guarded by lock ----
   private BitmapSuperblock header;
   private final BitSet needed = new BitSet();
+
   /** Bits set in {@link #area} but not yet on disk; their counters carry {@link #NOT_DURABLE}. */
   private final BitSet notDurable = new BitSet();
+
   private final BitSet dirtyPages = new BitSet();
   private final ArrayDeque<Gate> waiting = new ArrayDeque<>();
 
@@ -173,9 +177,11 @@ final class WriteIntentBitmap implements AutoCloseable {
     MemorySegment.copy(bits, 0, area, 0, Math.min(bits.byteSize(), usedBytes));
     this.counts = new AtomicIntegerArray((int) chunks);
     this.mdEvents = sb.events();
+    this.headerEventsCleared = header.eventsCleared();
 
     boolean stale = header.stale() || header.events() < sb.events();
-    long start = sb.resyncOffset();
+    // resync_offset is unsigned: MaxSector (all ones) means clean, nothing needed.
+    long start = sb.resyncOffset() == Superblock1.MAX_SECTOR ? Long.MAX_VALUE : sb.resyncOffset();
     if (degraded && header.eventsCleared() != sb.events()) {
       start = 0; // keep every dirty chunk needed: a missing member may come back for them
     }
@@ -280,8 +286,8 @@ final class WriteIntentBitmap implements AutoCloseable {
   }
 
   /**
-   * A pass over the whole array ended with every slot in sync: nothing is needed any more
-   * (md's {@code close_sync}). Chunks stay dirty until the sweeps clear them.
+   * A pass over the whole array ended with every slot in sync: nothing is needed any more (md's
+   * {@code close_sync}). Chunks stay dirty until the sweeps clear them.
    */
   void syncCompleted() {
     lock.lock();
@@ -330,8 +336,8 @@ final class WriteIntentBitmap implements AutoCloseable {
   }
 
   /**
-   * Counts the write into its chunks; true if every bit is already on disk, else the gate waits
-   * for the bitmap thread.
+   * Counts the write into its chunks; true if every bit is already on disk, else the gate waits for
+   * the bitmap thread.
    */
   private boolean startWrite(Gate g) {
     boolean allOnDisk = true;
@@ -517,8 +523,8 @@ final class WriteIntentBitmap implements AutoCloseable {
   }
 
   /**
-   * Writes every changed page to every working member and waits, then lets go the writes whose
-   * bits those pages carry. Page writes run one batch at a time, in page order.
+   * Writes every changed page to every working member and waits, then lets go the writes whose bits
+   * those pages carry. Page writes run one batch at a time, in page order.
    */
   void writeDirtyPages() {
     ioLock.lock();
