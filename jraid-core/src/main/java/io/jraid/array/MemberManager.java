@@ -95,6 +95,9 @@ final class MemberManager implements AutoCloseable {
   /** The array's write-intent bitmap: resync visits its needed chunks only. */
   private volatile @Nullable WriteIntentBitmap bitmap;
 
+  /** Slots being rebuilt from the bitmap (a re-added member), not in full. */
+  private final boolean[] bitmapRebuild;
+
   private java.util.concurrent.@Nullable ScheduledFuture<?> checkpoints;
   private volatile long speedMinKiBps = DEFAULT_SPEED_MIN_KIBPS;
   private volatile long speedMaxKiBps = DEFAULT_SPEED_MAX_KIBPS;
@@ -114,6 +117,7 @@ final class MemberManager implements AutoCloseable {
     this.opener = opener;
     this.resyncCompleted = resyncCompleted;
     this.recordedRecovery = new long[engine.geometry().raidDisks()];
+    this.bitmapRebuild = new boolean[engine.geometry().raidDisks()];
     java.util.Arrays.fill(recordedRecovery, NOT_RECORDED);
     this.worker =
         Executors.newSingleThreadScheduledExecutor(
@@ -373,6 +377,9 @@ final class MemberManager implements AutoCloseable {
     Superblock1 template = superblocks.members().getFirst().superblock();
     try {
       Member old = MemberReader.read(device);
+      if (reAdd(device, path, old, template)) {
+        return;
+      }
       if (!old.superblock().setUuid().equals(template.setUuid()) && !force) {
         throw new IllegalStateException(
             path
@@ -417,39 +424,7 @@ final class MemberManager implements AutoCloseable {
     int devNumber = freeDevNumber();
     MdUuid deviceUuid = new MdUuid(RANDOM.nextLong(), RANDOM.nextLong());
     Superblock1 sb =
-        new Superblock1(
-            template.featureMap() & ~FeatureMap.RECOVERY_OFFSET,
-            template.setUuid(),
-            template.setName(),
-            template.ctime(),
-            template.level(),
-            template.layout(),
-            template.size(),
-            template.chunkSectors(),
-            template.raidDisks(),
-            template.bitmapOffset(),
-            template.newLevel(),
-            template.reshapePosition(),
-            template.deltaDisks(),
-            template.newLayout(),
-            template.newChunk(),
-            template.newOffset(),
-            template.dataOffset(),
-            dataSize,
-            superOffset,
-            0,
-            devNumber,
-            0,
-            deviceUuid,
-            0,
-            template.bblogShift(),
-            template.bblogSize(),
-            template.bblogOffset(),
-            Instant.now().getEpochSecond(),
-            template.events(),
-            template.resyncOffset(),
-            template.logicalBlockSize(),
-            template.roles().withRole(devNumber, RoleTable.SPARE));
+        memberSuperblock(template, devNumber, deviceUuid, dataSize, superOffset, RoleTable.SPARE);
     io.jraid.format.BitmapSuperblock bitmap = null;
     long bitmapBytes = 0;
     if (template.has(FeatureMap.BITMAP_OFFSET)) {
@@ -467,6 +442,113 @@ final class MemberManager implements AutoCloseable {
     update(MemberSuperblocks.Change.role(devNumber, RoleTable.SPARE));
     event(ArrayEvent.Kind.SPARE_ADDED, path, "added as spare (descriptor " + devNumber + ")");
     maybeRecover();
+  }
+
+  /**
+   * md's re-add: a member that left while the array has a bitmap comes back into its old slot and
+   * is rebuilt only where bits are set (chunks written since it left), if its events are not older
+   * than the bitmap's {@code events_cleared} (no bit it needs was cleared since) and its slot is
+   * still free. False when it must be added as a new spare (a full rebuild).
+   */
+  private boolean reAdd(BlockDevice device, String path, Member old, Superblock1 template)
+      throws IOException {
+    WriteIntentBitmap b = bitmap;
+    Superblock1 own = old.superblock();
+    int slot = own.role();
+    if (b == null
+        || !own.setUuid().equals(template.setUuid())
+        || !RoleTable.isSlot(slot)
+        || slot >= engine.geometry().raidDisks()
+        || engine.memberWorking(slot)
+        || engine.replacement(slot) != null
+        || !b.canReAdd(own.events())
+        || own.dataOffset() != template.dataOffset()
+        || own.dataSize() < engine.geometry().devSectors()) {
+      return false;
+    }
+    synchronized (held) {
+      for (Held h : held) {
+        if (h.devNumber == own.devNumber()) {
+          return false; // held still (remove it first, as md wants), or its number was reused
+        }
+      }
+    }
+    int dirty = b.neededChunks().cardinality();
+    // The array's superblock with this member's identity; the update below gives it its slot.
+    Superblock1 sb =
+        memberSuperblock(
+            template,
+            own.devNumber(),
+            own.deviceUuid(),
+            own.dataSize(),
+            own.superOffset(),
+            RoleTable.SPARE);
+    superblocks.add(new MemberSuperblocks.Entry(device, sb));
+    engine.addMember(slot, device, 0);
+    bitmapRebuild[slot] = true;
+    synchronized (held) {
+      held.add(new Held(device, path, own.devNumber(), slot));
+    }
+    update(
+        MemberSuperblocks.Change.role(own.devNumber(), slot)
+            .and(MemberSuperblocks.Change.recoveryOffset(own.devNumber(), 0)));
+    event(
+        ArrayEvent.Kind.SPARE_ACTIVE,
+        path,
+        "re-added to slot "
+            + slot
+            + " (events "
+            + own.events()
+            + "): rebuilding the "
+            + dirty
+            + " chunks the bitmap marks");
+    maybeRecover();
+    return true;
+  }
+
+  /**
+   * A member's superblock: the array's as {@code template} has it, with the member's own fields.
+   */
+  private static Superblock1 memberSuperblock(
+      Superblock1 template,
+      int devNumber,
+      MdUuid deviceUuid,
+      long dataSize,
+      long superOffset,
+      int role) {
+    return new Superblock1(
+        template.featureMap() & ~FeatureMap.RECOVERY_OFFSET,
+        template.setUuid(),
+        template.setName(),
+        template.ctime(),
+        template.level(),
+        template.layout(),
+        template.size(),
+        template.chunkSectors(),
+        template.raidDisks(),
+        template.bitmapOffset(),
+        template.newLevel(),
+        template.reshapePosition(),
+        template.deltaDisks(),
+        template.newLayout(),
+        template.newChunk(),
+        template.newOffset(),
+        template.dataOffset(),
+        dataSize,
+        superOffset,
+        0,
+        devNumber,
+        0,
+        deviceUuid,
+        0,
+        template.bblogShift(),
+        template.bblogSize(),
+        template.bblogOffset(),
+        Instant.now().getEpochSecond(),
+        template.events(),
+        template.resyncOffset(),
+        template.logicalBlockSize(),
+        template.roles().withRole(devNumber, role));
   }
 
   /** The array's bitmap superblock as a working member holds it. */
@@ -615,9 +697,18 @@ final class MemberManager implements AutoCloseable {
       if (engine.failedMembers() > engine.geometry().parityDisks()) {
         return; // too much is lost to rebuild anything
       }
+      boolean fromBitmap = true;
+      for (int i = 0; i < rebuilding.length; i++) {
+        fromBitmap &= !rebuilding[i] || bitmapRebuild[i];
+      }
+      WriteIntentBitmap b = bitmap;
       SyncJob started =
           engine.startSync(
-              SyncAction.RECOVER, from, speedMaxKiBps, SyncJob.Regions.all(), this::syncEnded);
+              SyncAction.RECOVER,
+              from,
+              speedMaxKiBps,
+              fromBitmap && b != null ? b.neededRegions() : SyncJob.Regions.all(),
+              this::syncEnded);
       started.speedLimits(speedMinKiBps, speedMaxKiBps);
       java.util.Arrays.fill(recordedRecovery, NOT_RECORDED);
       event(
@@ -681,6 +772,7 @@ final class MemberManager implements AutoCloseable {
               .and(MemberSuperblocks.Change.recoveryOffset(spare.devNumber, 0));
       change = change == null ? c : change.and(c);
       engine.addMember(slot, spare.device, 0);
+      bitmapRebuild[slot] = false;
       Held old = holderOfFaulty(slot, spare);
       if (old != null) {
         old.slot = -1;
@@ -719,6 +811,9 @@ final class MemberManager implements AutoCloseable {
     if (job.completed()) {
       if (job.action() == SyncAction.RECOVER) {
         boolean[] targets = job.targets();
+        for (int slot = 0; slot < targets.length; slot++) {
+          bitmapRebuild[slot] &= !targets[slot];
+        }
         for (int slot = 0; slot < targets.length; slot++) {
           Held h = holderOf(slot);
           if (targets[slot] && h != null && engine.memberInSync(slot) && !h.replacing) {
