@@ -74,7 +74,28 @@ final class ArrayReports {
     if (job != null && !job.finished()) {
       out.append("      ").append(progressLine(job)).append('\n');
     }
+    RaidArray.BitmapStatus bitmap = array.bitmapStatus();
+    if (bitmap != null) {
+      out.append("      ").append(bitmapLine(bitmap)).append('\n');
+    }
     return out.toString();
+  }
+
+  /**
+   * md's bitmap line: {@code bitmap: 1/1 pages [4KB], 65536KB chunk}. md counts the 4 KiB pages of
+   * in-memory counters (2048 chunks each) that are in use; here a page is in use when one of its
+   * chunks is dirty.
+   */
+  static String bitmapLine(RaidArray.BitmapStatus b) {
+    long pages = (b.chunks() + 2047) / 2048;
+    long used = Math.min(pages, b.dirty() == 0 ? 0 : Math.max(1, (b.dirty() + 2047) / 2048));
+    return String.format(
+        Locale.ROOT,
+        "bitmap: %d/%d pages [%dKB], %dKB chunk",
+        used,
+        pages,
+        used * 4,
+        b.chunkBytes() / 1024);
   }
 
   /** md's progress line: {@code [==>....] resync = 12.5% (…/…) finish=1.2min speed=…K/sec}. */
@@ -178,7 +199,12 @@ final class ArrayReports {
     }
     line(out, "Chunk Size", (g.chunkSectors() / 2) + "K");
     out.append('\n');
-    line(out, "Consistency Policy", "resync");
+    RaidArray.BitmapStatus bitmap = array.bitmapStatus();
+    if (bitmap != null) {
+      line(out, "Intent Bitmap", "Internal");
+      out.append('\n');
+    }
+    line(out, "Consistency Policy", bitmap != null ? "bitmap" : "resync");
     out.append('\n');
     SyncJob job = e.syncJob();
     if (job != null && !job.finished()) {
@@ -259,6 +285,15 @@ final class ArrayReports {
     map.put("read_only", array.readOnly());
     map.put("failed_members", e.failedMembers());
     map.put("degraded", e.failedMembers() > 0);
+    RaidArray.BitmapStatus bitmap = array.bitmapStatus();
+    if (bitmap != null) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("chunk_bytes", bitmap.chunkBytes());
+      b.put("chunks", bitmap.chunks());
+      b.put("dirty_chunks", bitmap.dirty());
+      b.put("events_cleared", bitmap.eventsCleared());
+      map.put("bitmap", b);
+    }
     List<Object> members = new ArrayList<>();
     List<MemberView> views = array.members();
     for (int i = 0; i < g.raidDisks(); i++) {

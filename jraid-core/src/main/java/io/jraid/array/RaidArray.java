@@ -294,6 +294,30 @@ public final class RaidArray implements BlockDevice {
     };
   }
 
+  /**
+   * What the write-intent bitmap holds now, for reports.
+   *
+   * @param chunkBytes member bytes one bit covers
+   * @param chunks bits
+   * @param dirty bits set (chunks that may differ from their parity, or that a member missed)
+   * @param eventsCleared the bitmap's {@code events_cleared}
+   */
+  public record BitmapStatus(long chunkBytes, long chunks, long dirty, long eventsCleared) {}
+
+  /** The write-intent bitmap's state, or null when the array has none running. */
+  public @Nullable BitmapStatus bitmapStatus() {
+    WriteIntentBitmap b = bitmap;
+    if (b == null) {
+      return null;
+    }
+    BitmapSuperblock h = b.header();
+    return new BitmapStatus(
+        Integer.toUnsignedLong(h.chunkBytes()),
+        h.chunks(),
+        b.dirtyChunks().cardinality(),
+        h.eventsCleared());
+  }
+
   /** The write-intent bitmap (null when the array has none or runs read-only). */
   @Nullable WriteIntentBitmap bitmap() {
     return bitmap;
