@@ -301,8 +301,16 @@ public final class RaidArray implements BlockDevice {
    * @param chunks bits
    * @param dirty bits set (chunks that may differ from their parity, or that a member missed)
    * @param eventsCleared the bitmap's {@code events_cleared}
+   * @param pageWrites bitmap pages written since the array started (each to every member)
+   * @param writeBatches batches they were written in (writes waiting for bits share a batch)
    */
-  public record BitmapStatus(long chunkBytes, long chunks, long dirty, long eventsCleared) {}
+  public record BitmapStatus(
+      long chunkBytes,
+      long chunks,
+      long dirty,
+      long eventsCleared,
+      long pageWrites,
+      long writeBatches) {}
 
   /** The write-intent bitmap's state, or null when the array has none running. */
   public @Nullable BitmapStatus bitmapStatus() {
@@ -315,7 +323,9 @@ public final class RaidArray implements BlockDevice {
         Integer.toUnsignedLong(h.chunkBytes()),
         h.chunks(),
         b.dirtyChunks().cardinality(),
-        h.eventsCleared());
+        h.eventsCleared(),
+        b.writeCounts()[0],
+        b.writeCounts()[1]);
   }
 
   /** The write-intent bitmap (null when the array has none or runs read-only). */

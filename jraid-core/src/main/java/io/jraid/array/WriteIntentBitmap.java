@@ -572,9 +572,9 @@ final class WriteIntentBitmap implements AutoCloseable {
                   });
           writes.add(f);
           issued.add(t);
-          pageWrites.increment();
         }
       }
+      pageWrites.add(toWrite.cardinality());
       batches.increment();
       int okTargets = to.size();
       List<BlockDevice> failed = new ArrayList<>();
