@@ -126,6 +126,12 @@ class ServeEndToEndTest {
     Path in = dir.resolve("in.bin");
     Files.write(in, data);
     tool("nbdcopy", in.toString(), served.uri());
+    // The initial resync yields to the copy; let it finish, so that the stop records clean (a
+    // stop during a resync records its checkpoint: "active", as md would).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (CliRun.of("status").out().contains("resync =") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
     stop(served);
 
     // Clean on every member, as mdadm reads them, and identical to jraid's examine.
