@@ -39,6 +39,20 @@ public final class ArrayMetrics {
           "state",
           state.name().toLowerCase(java.util.Locale.ROOT));
     }
+    io.jraid.array.RaidArray.BitmapStatus bitmap = array.bitmapStatus();
+    if (bitmap != null) {
+      text.gauge(
+          "jraid_bitmap_dirty_chunks", "Write-intent bitmap chunks set (resynced after a crash).");
+      text.sample("jraid_bitmap_dirty_chunks", bitmap.dirty(), "array", name);
+      text.counter(
+          "jraid_bitmap_page_writes_total",
+          "Write-intent bitmap pages written (to every member), since start.");
+      text.sample("jraid_bitmap_page_writes_total", bitmap.pageWrites(), "array", name);
+      text.counter(
+          "jraid_bitmap_write_batches_total",
+          "Batches the bitmap pages were written in: writes waiting for bits share one.");
+      text.sample("jraid_bitmap_write_batches_total", bitmap.writeBatches(), "array", name);
+    }
   }
 
   /** Writes the metrics of the array running on {@code engine}. */
