@@ -30,7 +30,7 @@ import java.util.concurrent.Semaphore;
  * interleaved rounds in one process and the medians compared.
  *
  * <p>Run: {@code java -cp jraid-bench/target/benchmarks.jar io.jraid.bench.BitmapBench [rounds]
- * [memberMiB] [seconds]}.
+ * [memberMiB] [seconds] [idleSeconds]}.
  */
 public final class BitmapBench {
 
@@ -42,6 +42,9 @@ public final class BitmapBench {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     long memberBytes = (args.length > 1 ? Long.parseLong(args[1]) : 256) << 20;
     double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 2;
+    // Idle time before each measured run: 11 s lets two bitmap sweeps clear every bit, so the run
+    // starts cold and every first write into a chunk must wait for its bit.
+    double idle = args.length > 3 ? Double.parseDouble(args[3]) : 0;
     String[] names = {"no bitmap", "bitmap 64 MiB chunk", "bitmap 16 KiB chunk"};
     long[] bitmapChunks = {-1, 0, 16 * 1024};
     RaidArray[] arrays = new RaidArray[names.length];
@@ -57,6 +60,7 @@ public final class BitmapBench {
       for (int round = 0; round <= rounds; round++) { // round 0 warms up
         double[] r = new double[names.length];
         for (int i = 0; i < names.length; i++) {
+          Thread.sleep((long) (idle * 1000));
           r[i] = randomWrites(arrays[i], buffers, random, seconds);
           writes[i] += (long) (r[i] * seconds);
         }
@@ -82,11 +86,12 @@ public final class BitmapBench {
     System.out.printf(
         Locale.ROOT,
         "RAID-5, 5 members of %d MiB, random 4 KiB writes at %d in flight, %d rounds of %.1f s"
-            + " (medians):%n",
+            + " after %.0f s idle (medians):%n",
         memberBytes >> 20,
         DEPTH,
         results.size(),
-        seconds);
+        seconds,
+        idle);
     double base = median(results, 0);
     for (int i = 0; i < names.length; i++) {
       System.out.printf(
