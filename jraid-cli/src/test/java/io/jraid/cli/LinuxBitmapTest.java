@@ -2,20 +2,14 @@ package io.jraid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jraid.array.ArrayCreator;
 import io.jraid.array.AssemblyDecision;
-import io.jraid.array.AssemblyPlanner;
-import io.jraid.array.CreatePlan;
-import io.jraid.array.CreatePlanner;
 import io.jraid.array.CreateRequest;
-import io.jraid.array.Member;
 import io.jraid.array.MemberReader;
 import io.jraid.array.RaidArray;
-import io.jraid.device.BlockDevice;
-import io.jraid.device.FileDevice;
 import io.jraid.format.BitmapCodec;
 import io.jraid.format.MetadataVersion;
 import io.jraid.format.Superblock1;
+import io.jraid.testing.ArrayFiles;
 import io.jraid.testing.Fixture;
 import io.jraid.testing.LinuxFixtures;
 import java.io.RandomAccessFile;
@@ -25,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -85,11 +78,7 @@ class LinuxBitmapTest {
   }
 
   private static AssemblyDecision decide(List<Path> paths) throws Exception {
-    List<Member> members = new ArrayList<>();
-    for (Path p : paths) {
-      members.add(MemberReader.read(p));
-    }
-    return AssemblyPlanner.plan(members);
+    return ArrayFiles.decide(paths);
   }
 
   @Test
@@ -97,19 +86,6 @@ class LinuxBitmapTest {
     LinuxExamineTest.requireMdadm();
     int n = 4;
     long bitmapChunk = 64 * 1024;
-    List<Path> paths = new ArrayList<>();
-    List<BlockDevice> devices = new ArrayList<>();
-    List<CreatePlanner.Device> planned = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Path p = dir.resolve("disk" + i + ".img");
-      try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-        f.setLength(12L << 20);
-      }
-      paths.add(p);
-      BlockDevice d = FileDevice.openReadWrite(p);
-      devices.add(d);
-      planned.add(new CreatePlanner.Device(d.name(), d.sectors()));
-    }
     CreateRequest request =
         new CreateRequest(
                 5,
@@ -123,13 +99,7 @@ class LinuxBitmapTest {
                 true,
                 0)
             .withBitmapChunk(bitmapChunk);
-    CreatePlan plan =
-        CreatePlanner.plan(
-            request, planned, CreatePlanner.Identity.random(n, InstantSource.system()));
-    ArrayCreator.write(plan, devices);
-    for (BlockDevice d : devices) {
-      d.close();
-    }
+    List<Path> paths = ArrayFiles.create(dir, request, 12L << 20);
     try (RaidArray array = RaidArray.open(decide(paths), false)) {
       assertThat(array.bitmapStatus()).isNotNull(); // first run: mdadm's stale bitmap made fresh
     }

@@ -191,7 +191,12 @@ final class WriteIntentBitmap implements AutoCloseable {
         BitmapCodec.set(area, bit, true);
       }
       dirtyPages.set(0, pages);
-      this.header = withState(header, header.state() & ~BitmapLayout.STATE_STALE, header);
+      this.header =
+          with(
+              header,
+              header.events(),
+              header.eventsCleared(),
+              header.state() & ~BitmapLayout.STATE_STALE);
     }
     if (stale || degraded) {
       this.header = withEventsCleared(this.header, Math.min(this.header.eventsCleared(), mdEvents));
@@ -704,44 +709,20 @@ final class WriteIntentBitmap implements AutoCloseable {
   }
 
   private static BitmapSuperblock withEvents(BitmapSuperblock h, long events) {
+    return with(h, events, h.eventsCleared(), h.state());
+  }
+
+  private static BitmapSuperblock withEventsCleared(BitmapSuperblock h, long eventsCleared) {
+    return with(h, h.events(), eventsCleared, h.state());
+  }
+
+  private static BitmapSuperblock with(
+      BitmapSuperblock h, long events, long eventsCleared, int state) {
     return new BitmapSuperblock(
         h.version(),
         h.uuid(),
         events,
-        h.eventsCleared(),
-        h.syncSize(),
-        h.state(),
-        h.chunkBytes(),
-        h.daemonSleep(),
-        h.writeBehind(),
-        h.sectorsReserved(),
-        h.nodes(),
-        h.clusterName());
-  }
-
-  private static BitmapSuperblock withEventsCleared(BitmapSuperblock h, long eventsCleared) {
-    return new BitmapSuperblock(
-        h.version(),
-        h.uuid(),
-        h.events(),
         eventsCleared,
-        h.syncSize(),
-        h.state(),
-        h.chunkBytes(),
-        h.daemonSleep(),
-        h.writeBehind(),
-        h.sectorsReserved(),
-        h.nodes(),
-        h.clusterName());
-  }
-
-  private static BitmapSuperblock withState(
-      BitmapSuperblock h, int state, BitmapSuperblock unused) {
-    return new BitmapSuperblock(
-        h.version(),
-        h.uuid(),
-        h.events(),
-        h.eventsCleared(),
         h.syncSize(),
         state,
         h.chunkBytes(),

@@ -3,11 +3,11 @@ package io.jraid.array;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jraid.device.BlockDevice;
-import io.jraid.device.FileDevice;
 import io.jraid.format.MetadataVersion;
 import io.jraid.format.Superblock1;
 import io.jraid.stripe.EngineHarness;
 import io.jraid.stripe.SyncJob;
+import io.jraid.testing.ArrayFiles;
 import io.jraid.testing.Seeds;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
@@ -15,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -36,19 +35,6 @@ class ArrayLifeTest {
   @TempDir Path dir;
 
   private List<Path> create(int level, int n, boolean assumeClean) throws Exception {
-    List<Path> paths = new ArrayList<>();
-    List<BlockDevice> devices = new ArrayList<>();
-    List<CreatePlanner.Device> planned = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Path p = dir.resolve("disk" + i + ".img");
-      try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-        f.setLength(12L << 20);
-      }
-      paths.add(p);
-      BlockDevice d = FileDevice.openReadWrite(p);
-      devices.add(d);
-      planned.add(new CreatePlanner.Device(d.name(), d.sectors()));
-    }
     CreateRequest r =
         new CreateRequest(
             level,
@@ -61,21 +47,11 @@ class ArrayLifeTest {
             CreateRequest.Bitmap.NONE,
             assumeClean,
             0);
-    CreatePlan plan =
-        CreatePlanner.plan(r, planned, CreatePlanner.Identity.random(n, InstantSource.system()));
-    ArrayCreator.write(plan, devices);
-    for (BlockDevice d : devices) {
-      d.close();
-    }
-    return paths;
+    return ArrayFiles.create(dir, r, 12L << 20);
   }
 
   private static AssemblyDecision decide(List<Path> paths) throws Exception {
-    List<Member> members = new ArrayList<>();
-    for (Path p : paths) {
-      members.add(MemberReader.read(p));
-    }
-    return AssemblyPlanner.plan(members);
+    return ArrayFiles.decide(paths);
   }
 
   private static List<Superblock1> superblocks(List<Path> paths) throws Exception {

@@ -10,13 +10,13 @@ import io.jraid.format.MetadataVersion;
 import io.jraid.format.RoleTable;
 import io.jraid.format.Superblock1;
 import io.jraid.stripe.EngineHarness;
+import io.jraid.testing.ArrayFiles;
 import io.jraid.testing.Seeds;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -42,24 +42,10 @@ class ManageTest {
   private static final long MEMBER_BYTES = 12L << 20;
 
   private Path blank(String name) throws Exception {
-    Path p = dir.resolve(name);
-    try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-      f.setLength(MEMBER_BYTES);
-    }
-    return p;
+    return ArrayFiles.blank(dir, name, MEMBER_BYTES);
   }
 
   private List<Path> create(int level, int n) throws Exception {
-    List<Path> paths = new ArrayList<>();
-    List<BlockDevice> devices = new ArrayList<>();
-    List<CreatePlanner.Device> planned = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Path p = blank("disk" + i + ".img");
-      paths.add(p);
-      BlockDevice d = FileDevice.openReadWrite(p);
-      devices.add(d);
-      planned.add(new CreatePlanner.Device(d.name(), d.sectors()));
-    }
     CreateRequest r =
         new CreateRequest(
             level,
@@ -72,21 +58,11 @@ class ManageTest {
             CreateRequest.Bitmap.NONE,
             true,
             0);
-    CreatePlan plan =
-        CreatePlanner.plan(r, planned, CreatePlanner.Identity.random(n, InstantSource.system()));
-    ArrayCreator.write(plan, devices);
-    for (BlockDevice d : devices) {
-      d.close();
-    }
-    return paths;
+    return ArrayFiles.create(dir, r, MEMBER_BYTES);
   }
 
   private static AssemblyDecision decide(List<Path> paths) throws Exception {
-    List<Member> members = new ArrayList<>();
-    for (Path p : paths) {
-      members.add(MemberReader.read(p));
-    }
-    return AssemblyPlanner.plan(members);
+    return ArrayFiles.decide(paths);
   }
 
   private static Superblock1 sb(Path p) throws Exception {

@@ -12,15 +12,15 @@ import io.jraid.format.Superblock1;
 import io.jraid.layout.ArrayGeometry;
 import io.jraid.stripe.EngineHarness;
 import io.jraid.stripe.SyncJob;
+import io.jraid.testing.ArrayFiles;
+import io.jraid.testing.ForwardingDevice;
 import io.jraid.testing.Seeds;
-import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
@@ -50,19 +50,6 @@ class WriteIntentBitmapTest {
   }
 
   private List<Path> create(int level, int n, boolean assumeClean) throws Exception {
-    List<Path> paths = new ArrayList<>();
-    List<BlockDevice> devices = new ArrayList<>();
-    List<CreatePlanner.Device> planned = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Path p = dir.resolve("disk" + i + ".img");
-      try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-        f.setLength(12L << 20);
-      }
-      paths.add(p);
-      BlockDevice d = FileDevice.openReadWrite(p);
-      devices.add(d);
-      planned.add(new CreatePlanner.Device(d.name(), d.sectors()));
-    }
     CreateRequest r =
         new CreateRequest(
                 level,
@@ -76,12 +63,7 @@ class WriteIntentBitmapTest {
                 assumeClean,
                 0)
             .withBitmapChunk(BITMAP_CHUNK);
-    CreatePlan plan =
-        CreatePlanner.plan(r, planned, CreatePlanner.Identity.random(n, InstantSource.system()));
-    ArrayCreator.write(plan, devices);
-    for (BlockDevice d : devices) {
-      d.close();
-    }
+    List<Path> paths = ArrayFiles.create(dir, r, 12L << 20);
     // mdadm's new bitmap is all ones with events 0 (stale): the first run's sweeps clean it, and
     // a clean stop sweeps it clean at once.
     try (RaidArray array = RaidArray.open(decide(paths), false)) {
@@ -94,11 +76,7 @@ class WriteIntentBitmapTest {
   }
 
   private static AssemblyDecision decide(List<Path> paths) throws Exception {
-    List<Member> members = new ArrayList<>();
-    for (Path p : paths) {
-      members.add(MemberReader.read(p));
-    }
-    return AssemblyPlanner.plan(members);
+    return ArrayFiles.decide(paths);
   }
 
   /** The bitmap on one member file: its superblock and set bits, read with the format codec. */
@@ -384,7 +362,7 @@ class WriteIntentBitmapTest {
   }
 
   /** Counts the bytes written to a member's data area. */
-  private static final class CountingDevice extends Delegating {
+  private static final class CountingDevice extends ForwardingDevice {
     private final long dataOffset;
     private final java.util.concurrent.atomic.AtomicLong bytes;
 
@@ -408,7 +386,7 @@ class WriteIntentBitmapTest {
    * A member that, before passing on a write to the data area, reads its own bitmap from the
    * underlying file and records a violation if the chunk's bit is not there.
    */
-  private static final class BitFirstDevice extends Delegating {
+  private static final class BitFirstDevice extends ForwardingDevice {
     private final Path path;
     private final long dataOffset;
     private final List<String> violations;
@@ -438,65 +416,6 @@ class WriteIntentBitmapTest {
         }
       }
       inner.write(src, offset, fua, done);
-    }
-  }
-
-  /** Passes everything to another device. */
-  private abstract static class Delegating implements BlockDevice {
-    final BlockDevice inner;
-
-    Delegating(BlockDevice inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public long size() {
-      return inner.size();
-    }
-
-    @Override
-    public int logicalBlockSize() {
-      return inner.logicalBlockSize();
-    }
-
-    @Override
-    public boolean readOnly() {
-      return inner.readOnly();
-    }
-
-    @Override
-    public void read(MemorySegment dst, long offset, IoCompletion done) {
-      inner.read(dst, offset, done);
-    }
-
-    @Override
-    public void write(MemorySegment src, long offset, boolean fua, IoCompletion done) {
-      inner.write(src, offset, fua, done);
-    }
-
-    @Override
-    public void flush(IoCompletion done) {
-      inner.flush(done);
-    }
-
-    @Override
-    public void discard(long offset, long length, IoCompletion done) {
-      inner.discard(offset, length, done);
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
-    }
-
-    @Override
-    public String toString() {
-      return inner.toString();
     }
   }
 }
