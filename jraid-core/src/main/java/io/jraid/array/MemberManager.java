@@ -940,7 +940,15 @@ final class MemberManager implements AutoCloseable {
    * write fails the device), which is recorded in turn.
    */
   private void update(MemberSuperblocks.Change change) {
-    MemberSuperblocks.Result result = superblocks.update(change);
+    MemberSuperblocks.Result result;
+    try {
+      result = superblocks.update(change);
+    } catch (IllegalArgumentException e) {
+      // The last working member failed: nowhere is left to record it (md writes no superblock on
+      // an array without working members either). The failure is still logged by the caller.
+      LOG.log(System.Logger.Level.WARNING, "{0}: not recorded: {1}", name, e.getMessage());
+      return;
+    }
     for (MemberSuperblocks.Failure f : result.failed()) {
       Held h = heldOf(f.device());
       if (h == null) {

@@ -42,8 +42,9 @@ import org.jspecify.annotations.Nullable;
  * I/O fail), waits for the device below to go quiet, and puts back the old contents of every write
  * that is not durable, newest first, except where a later durable write covers them: the device
  * then holds exactly what a disk with a volatile cache could hold after losing power. {@link
- * #powerOn()} lets I/O in again. Overlapping writes must not be in flight at the same time (as the
- * block layer's users guarantee), or the order of their old contents is undefined.
+ * #powerOn()} lets I/O in again; {@link #powerCut(List)} cuts the members of an array together, as
+ * one power supply would. Overlapping writes must not be in flight at the same time (as the block
+ * layer's users guarantee), or the order of their old contents is undefined.
  *
  * <p>This is a test tool: it allocates a little per operation (completion wrappers, saved
  * contents). Messages of injected errors name the device, the range and the fault.
@@ -313,13 +314,72 @@ public final class FaultyDevice implements BlockDevice {
    * @throws IOException if restoring the old contents fails
    */
   public void powerCut() throws IOException {
-    synchronized (lock) {
-      if (!tracking) {
+    powerCut(List.of(this));
+  }
+
+  /**
+   * Cuts the power of several devices at one instant, as one power supply feeding them all: every
+   * one is off before any of them accepts another operation, so that nothing done in reaction to
+   * one device losing power (recording it failed on the others, say) reaches any of them. Then each
+   * is rolled back as {@link #powerCut()} says. Must not be called from a completion.
+   *
+   * @throws IllegalStateException if {@link #trackUnflushedWrites} is off on any of them (then none
+   *     is cut)
+   * @throws IOException if restoring the old contents of one fails (the others are still cut)
+   */
+  public static void powerCut(List<FaultyDevice> devices) throws IOException {
+    for (FaultyDevice d : devices) {
+      if (!d.tracking) {
         throw new IllegalStateException(
-            name() + ": powerCut() needs trackUnflushedWrites(true) before the writes");
+            d.name() + ": powerCut() needs trackUnflushedWrites(true) before the writes");
       }
+    }
+    switchOff(devices, 0);
+    IOException first = null;
+    for (FaultyDevice d : devices) {
+      try {
+        d.settle();
+      } catch (IOException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /**
+   * Takes the lock of every device from {@code i} on, then turns them all off at once: an operation
+   * is counted in (and given its epoch) under its device's lock, so none can start on one device
+   * after another has gone off.
+   */
+  private static void switchOff(List<FaultyDevice> devices, int i) {
+    if (i == devices.size()) {
+      for (FaultyDevice d : devices) {
+        d.turnOff();
+      }
+      return;
+    }
+    synchronized (devices.get(i).lock) {
+      switchOff(devices, i + 1);
+    }
+  }
+
+  /** Turns the power off (with every device's lock already held: the re-entry is free). */
+  private void turnOff() {
+    synchronized (lock) {
       off = true;
       epoch++;
+    }
+  }
+
+  /** Off: waits for the device below to go quiet, undoes what was not durable, flushes it. */
+  private void settle() throws IOException {
+    synchronized (lock) {
       while (inFlight > 0) {
         try {
           lock.wait();

@@ -1068,6 +1068,11 @@ final class StripeHandler {
     }
   }
 
+  /**
+   * Ends the stripe's sync step. Reads and writes that joined the stripe meanwhile were held back
+   * (no fill or dirtying while a check is in progress) and the pass that ends it may be past its
+   * dirtying step, so the stripe is handled once more for them: nothing else would post it.
+   */
   private void finishSync(Stripe s) {
     Bio request = s.sync;
     s.sync = null;
@@ -1075,6 +1080,12 @@ final class StripeHandler {
     s.checkResult = 0;
     if (request != null) {
       engine.syncStripeDone(request);
+    }
+    for (Dev d : s.devs) {
+      if (d.toread != null || d.towrite != null) {
+        lane.post(s);
+        return;
+      }
     }
   }
 

@@ -291,6 +291,42 @@ class ManageTest {
     assertThat(decide(now).verdict()).isEqualTo(AssemblyDecision.Verdict.CLEAN);
   }
 
+  /**
+   * Every member dies (a power cut, as the crash campaign makes them): each failure is still logged
+   * and the array's failure announced, although the last one has no working member left to record
+   * it on (it was an error of the management thread, which then skipped the rest).
+   */
+  @Test
+  void whenEveryMemberDiesEachFailureIsStillLogged() throws Exception {
+    List<Path> paths = create(5, 4);
+    List<io.jraid.device.FaultyDevice> faulty = new ArrayList<>();
+    RaidArray.MemberOpener opener =
+        (path, readOnly) -> {
+          io.jraid.device.FaultyDevice f =
+              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
+          faulty.add(f);
+          return f;
+        };
+    RaidArray array = RaidArray.open(decide(paths), false, opener);
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment buffer = arena.allocate(64 * 1024, 4096);
+      CompletableFuture<Void> first = new CompletableFuture<>();
+      array.write(buffer, 0, false, e -> complete(first, e)); // dirty: writes go straight on
+      first.get(60, TimeUnit.SECONDS);
+      for (io.jraid.device.FaultyDevice f : faulty) {
+        f.failAfter(0);
+      }
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      array.write(buffer, 0, false, e -> complete(done, e));
+      assertThatThrownBy(() -> done.get(60, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(java.io.IOException.class);
+      awaitEvents(array, ArrayEvent.Kind.FAIL, 4);
+      awaitEvents(array, ArrayEvent.Kind.ARRAY_FAILED, 1);
+    } finally {
+      assertThatThrownBy(array::close).hasMessageContaining("no member took the superblock update");
+    }
+  }
+
   @Test
   void badRequestsAreRefusedAndChangeNothing() throws Exception {
     List<Path> paths = create(5, 4);

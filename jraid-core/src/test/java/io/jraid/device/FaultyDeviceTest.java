@@ -296,6 +296,39 @@ class FaultyDeviceTest {
     }
   }
 
+  /**
+   * Devices on one power supply go off together: a FUA write that the failure of one provokes on
+   * another (as an array records a failed member on the others) is refused, where cutting them one
+   * after the other would let it through and keep it.
+   */
+  @Test
+  void aGroupPowerCutLetsNothingProvokedByOneDeviceReachAnother() throws Exception {
+    byte[] first = pattern("FaultyDevice.group.a");
+    byte[] second = pattern("FaultyDevice.group.b");
+    FaultyDevice slow = over(first).delayCompletions(Duration.ofMillis(100));
+    try (FaultyDevice a = new FaultyDevice(slow).trackUnflushedWrites(true);
+        FaultyDevice b = over(second).trackUnflushedWrites(true)) {
+      Outcome reaction = new Outcome();
+      Outcome written = new Outcome();
+      a.write(
+          MemorySegment.ofArray(new byte[4096]),
+          0,
+          false,
+          e -> {
+            written.completed(e);
+            // The reaction to the failure: a durable write to the other device.
+            b.write(MemorySegment.ofArray(new byte[512]), 0, true, reaction);
+          });
+      FaultyDevice.powerCut(List.of(a, b));
+      assertThat(written.await()).hasMessageContaining("power cut");
+      assertThat(reaction.await()).hasMessageContaining("power cut");
+      assertThat(((MemoryDevice) slow.inner()).snapshot()).isEqualTo(first);
+      assertThat(snapshot(b)).isEqualTo(second);
+      assertThat(a.powered()).isFalse();
+      assertThat(b.powered()).isFalse();
+    }
+  }
+
   /** The power cut over a file device, whose completions come from its I/O threads. */
   @Test
   void powerCutOverAFileDevice(@TempDir Path dir) throws IOException {

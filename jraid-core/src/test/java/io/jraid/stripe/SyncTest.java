@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -288,5 +289,108 @@ class SyncTest {
       assertThat(e.audit()).isEmpty();
     }
     EngineHarness.assertParityConsistent(g, members);
+  }
+
+  /**
+   * A write that reaches a stripe while the sync pass is writing it (a repair rewriting parity, a
+   * recovery writing the rebuilt block) waits for that write, then goes on. Found by the crash
+   * campaign: the pass ended the stripe's sync step without another look, and the write was left on
+   * the stripe for good.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = SyncAction.class,
+      names = {"REPAIR", "RECOVER"})
+  void aWriteArrivingWhileThePassWritesTheStripeIsNotForgotten(SyncAction action) throws Exception {
+    for (Shape shape : new Shape[] {EngineHarness.SHAPES[1], EngineHarness.SHAPES[5]}) {
+      long seed = Seeds.of(7, shape.hashCode(), action.name().hashCode());
+      ArrayGeometry g = shape.geometry();
+      io.jraid.layout.StripeMap map = new io.jraid.layout.StripeMap(g);
+      MemoryDevice[] memory = randomMembers(shape, new SplittableRandom(seed));
+      if (action == SyncAction.RECOVER) {
+        try (StripeEngine e = engine(g, memory)) {
+          run(e, SyncAction.REPAIR); // consistent first: the recovery rebuilds a P that matters
+        }
+      }
+      // The stripe at member sector 0: the pass writes its P (repair: random members are
+      // inconsistent) or its rebuilt block (recovery of the P member); the write goes to the data
+      // block at array offset 0.
+      int target = map.pdIdx(0);
+      BlockDevice[] members = new BlockDevice[memory.length];
+      System.arraycopy(memory, 0, members, 0, memory.length);
+      HeldWrites held = new HeldWrites(memory[target], g.dataOffset() * 512);
+      members[target] = held;
+      if (action == SyncAction.RECOVER) {
+        members[target] = null;
+      }
+      try (StripeEngine e = engine(g, members);
+          Arena arena = Arena.ofShared()) {
+        if (action == SyncAction.RECOVER) {
+          e.addMember(target, held, 0);
+        }
+        SyncJob job = e.startSync(action, 0, j -> {});
+        assertThat(held.held.await(30, TimeUnit.SECONDS)).as("the pass writes the stripe").isTrue();
+        MemorySegment data = arena.allocate(4096, 4096);
+        byte[] bytes = new byte[4096];
+        new SplittableRandom(seed + 1).nextBytes(bytes);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, 4096);
+        java.util.concurrent.CompletableFuture<Void> written =
+            new java.util.concurrent.CompletableFuture<>();
+        e.write(
+            data,
+            0,
+            false,
+            error -> {
+              if (error == null) {
+                written.complete(null);
+              } else {
+                written.completeExceptionally(error);
+              }
+            });
+        Thread.sleep(200); // the write joins the stripe while the pass's write is held
+        held.release.countDown();
+        written.get(10, TimeUnit.SECONDS);
+        assertThat(job.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(java.util.Arrays.copyOf(arrayBytes(e), 4096)).as("%s", shape).isEqualTo(bytes);
+        assertThat(e.audit()).isEmpty();
+      }
+      EngineHarness.assertParityConsistent(g, memory);
+    }
+  }
+
+  /** Holds back the completion of the first write at one offset until released. */
+  private static final class HeldWrites extends io.jraid.testing.ForwardingDevice {
+    final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private final long offset;
+
+    HeldWrites(BlockDevice inner, long offset) {
+      super(inner);
+      this.offset = offset;
+    }
+
+    @Override
+    public void write(MemorySegment src, long at, boolean fua, io.jraid.device.IoCompletion done) {
+      if (at != offset || held.getCount() == 0) {
+        inner.write(src, at, fua, done);
+        return;
+      }
+      inner.write(
+          src,
+          at,
+          fua,
+          error -> {
+            held.countDown();
+            Thread.ofPlatform()
+                .start(() -> {
+                  try {
+                    release.await();
+                  } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                  }
+                  done.completed(error);
+                });
+          });
+    }
   }
 }
