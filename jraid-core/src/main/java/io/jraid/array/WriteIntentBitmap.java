@@ -117,6 +117,7 @@ final class WriteIntentBitmap implements AutoCloseable {
 
   private long durableSeq;
   private boolean closed;
+
   private List<Target> targets;
 
   /** The md event count, as of the last superblock update. */
@@ -489,11 +490,31 @@ final class WriteIntentBitmap implements AutoCloseable {
 
   /**
    * md's daemon work: counters 2 → 1, then 1 → 0 with the bit cleared; {@code events_cleared}
-   * raised when writes completed with the array whole. Chunks needed or resyncing stay.
+   * raised when writes completed with the array whole. Chunks flagged needed stay.
+   *
+   * <p>A cleared bit says the chunk's writes are on the members. They completed, but may sit in a
+   * member's volatile cache; so before clearing, every member flushes, and only chunks with no
+   * write since the previous sweep (still at 1 after the flush) are cleared. If a member cannot
+   * flush, it is failed and nothing is cleared: every dirty chunk is kept for resync and re-add.
    */
   void sweep(boolean force) {
     if (!pending && !needSync && !force) {
       return;
+    }
+    boolean candidates = false;
+    for (int bit = 0; bit < chunks && !candidates; bit++) {
+      candidates = counts.get(bit) == 1;
+    }
+    boolean flushed = true;
+    if (candidates) {
+      List<Target> to;
+      lock.lock();
+      try {
+        to = targets;
+      } finally {
+        lock.unlock();
+      }
+      flushed = flushAll(to);
     }
     lock.lock();
     try {
@@ -506,6 +527,10 @@ final class WriteIntentBitmap implements AutoCloseable {
       }
       for (int bit = 0; bit < chunks; bit++) {
         int c = counts.get(bit);
+        if (!flushed && c != 0) {
+          needed.set(bit); // a member may have lost writes it acknowledged: keep them all
+          continue;
+        }
         if (c == 0 || c > 2 || needed.get(bit)) {
           continue;
         }
@@ -624,6 +649,44 @@ final class WriteIntentBitmap implements AutoCloseable {
     } finally {
       ioLock.unlock();
     }
+  }
+
+  /**
+   * Flushes every target and waits; a member that cannot flush is failed, as md fails it. False if
+   * one could not.
+   */
+  private boolean flushAll(List<Target> to) {
+    boolean all = true;
+    List<CompletableFuture<Void>> flushes = new ArrayList<>();
+    for (Target t : to) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      t.device()
+          .flush(e -> {
+            if (e == null) {
+              f.complete(null);
+            } else {
+              f.completeExceptionally(e);
+            }
+          });
+      flushes.add(f);
+    }
+    for (int i = 0; i < flushes.size(); i++) {
+      try {
+        flushes.get(i).get();
+      } catch (ExecutionException e) {
+        all = false;
+        BlockDevice d = to.get(i).device();
+        array.bitmapWriteFailed(
+            d,
+            new IOException(
+                d.name() + ": flush before a bitmap write failed: " + e.getCause().getMessage(),
+                e.getCause()));
+      } catch (InterruptedException e) {
+        all = false;
+        Thread.currentThread().interrupt();
+      }
+    }
+    return all;
   }
 
   /** Fails every waiting write (called with the lock held). */
