@@ -125,7 +125,18 @@ final class MemberManager implements AutoCloseable {
 
   /** Starts watching the engine: failures, and the first sync or rebuild the array needs. */
   void start() {
-    engine.onMemberFailed((slot, device) -> post(() -> memberFailed(slot, device)));
+    engine.onMemberFailed((slot, device) ->
+        post(
+            () -> {
+              try {
+                memberFailed(slot, device);
+              } finally {
+                engine.failureRecorded(); // held writes and flushes may go now
+              }
+            },
+            engine::failureRecorded));
+    // After the listener: every failure it is told of from now on is one it records.
+    engine.holdAcknowledgementsUntilFailuresRecorded();
     checkpoints =
         worker.scheduleWithFixedDelay(
             () -> guarded(this::checkpoint),
@@ -929,13 +940,20 @@ final class MemberManager implements AutoCloseable {
   }
 
   private void post(Runnable task) {
+    post(task, () -> {});
+  }
+
+  /** Runs {@code task} on the management thread, or {@code otherwise} if it has stopped. */
+  private void post(Runnable task, Runnable otherwise) {
     if (!worker.isShutdown()) {
       try {
         worker.execute(() -> guarded(task));
+        return;
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // stopping: nothing more to manage
       }
     }
+    otherwise.run();
   }
 
   private void guarded(Runnable task) {
