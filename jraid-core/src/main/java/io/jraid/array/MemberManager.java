@@ -128,13 +128,14 @@ final class MemberManager implements AutoCloseable {
     engine.onMemberFailed((slot, device) ->
         post(
             () -> {
+              boolean recorded = false;
               try {
-                memberFailed(slot, device);
+                recorded = memberFailed(slot, device);
               } finally {
-                engine.failureRecorded(); // held writes and flushes may go now
+                engine.failureRecorded(recorded); // held writes and flushes may go now
               }
             },
-            engine::failureRecorded));
+            () -> engine.failureRecorded(false)));
     // After the listener: every failure it is told of from now on is one it records.
     engine.holdAcknowledgementsUntilFailuresRecorded();
     checkpoints =
@@ -529,18 +530,22 @@ final class MemberManager implements AutoCloseable {
 
   // ---- what md_check_recovery does --------------------------------------------------------------
 
-  private void memberFailed(int slot, BlockDevice device) {
+  /**
+   * Records a failure the engine reported; whether the superblocks of at least one working member
+   * now say so (or there was nothing new to record).
+   */
+  private boolean memberFailed(int slot, BlockDevice device) {
     Held h = heldOf(device);
     if (h == null || h.faulty) {
-      return;
+      return true;
     }
     h.faulty = true;
     if (h.replacing) { // the copy failed; the member it was copying stays
       h.replacing = false;
       h.slot = -1;
-      update(MemberSuperblocks.Change.faulty(h.devNumber));
+      boolean recorded = update(MemberSuperblocks.Change.faulty(h.devNumber));
       event(ArrayEvent.Kind.FAIL, h.path, "replacement for slot " + slot + " failed");
-      return;
+      return recorded;
     }
     MemberSuperblocks.Change change = MemberSuperblocks.Change.faulty(h.devNumber);
     Held standIn = replacementOf(slot);
@@ -554,7 +559,7 @@ final class MemberManager implements AutoCloseable {
               .and(MemberSuperblocks.Change.replacement(standIn.devNumber, false))
               .and(MemberSuperblocks.Change.recoveryOffset(standIn.devNumber, point));
     }
-    update(change);
+    boolean recorded = update(change);
     int failed = engine.failedMembers();
     int survives = engine.geometry().parityDisks();
     event(
@@ -579,6 +584,7 @@ final class MemberManager implements AutoCloseable {
               + "): data is no longer available");
     }
     maybeRecover();
+    return recorded;
   }
 
   /**
@@ -820,9 +826,10 @@ final class MemberManager implements AutoCloseable {
 
   /**
    * Applies a change to the superblocks; a member that cannot take it fails (md: a failed metadata
-   * write fails the device), which is recorded in turn.
+   * write fails the device), which is recorded in turn. Returns whether at least one working member
+   * took the change.
    */
-  private void update(MemberSuperblocks.Change change) {
+  private boolean update(MemberSuperblocks.Change change) {
     MemberSuperblocks.Result result;
     try {
       result = superblocks.update(change);
@@ -830,7 +837,7 @@ final class MemberManager implements AutoCloseable {
       // The last working member failed: nowhere is left to record it (md writes no superblock on
       // an array without working members either). The failure is still logged by the caller.
       LOG.log(System.Logger.Level.WARNING, "{0}: not recorded: {1}", name, e.getMessage());
-      return;
+      return false;
     }
     for (MemberSuperblocks.Failure f : result.failed()) {
       Held h = heldOf(f.device());
@@ -845,6 +852,7 @@ final class MemberManager implements AutoCloseable {
         event(ArrayEvent.Kind.FAIL, h.path, "superblock write failed: " + f.error().getMessage());
       }
     }
+    return !result.written().isEmpty();
   }
 
   /** Fails a member whose superblock write failed outside this class (safe mode's writes). */

@@ -168,8 +168,16 @@ public final class StripeEngine implements AutoCloseable {
   /** Failures the listener was told of and has not yet recorded. */
   private final AtomicInteger unrecorded = new AtomicInteger();
 
-  /** Write and flush completions held back until {@link #unrecorded} is zero. */
-  private final List<Runnable> held = new ArrayList<>();
+  /** Guards the held completions and {@link #unrecordable}. */
+  private final Object held = new Object();
+
+  /** Write and flush completions held back until {@link #unrecorded} is zero, and their results. */
+  private final List<IoCompletion> heldDone = new ArrayList<>();
+
+  private final List<@Nullable Throwable> heldErrors = new ArrayList<>();
+
+  /** A failure pending since the last release could not be recorded. */
+  private boolean unrecordable;
 
   /** Per slot, a device being made a copy of the slot's member (md's replace), or null. */
   private volatile @Nullable BlockDevice[] replacements;
@@ -399,7 +407,7 @@ public final class StripeEngine implements AutoCloseable {
 
   /**
    * md's {@code MD_SB_CHANGE_PENDING}: from now on, from each member failure until the failure
-   * listener calls {@link #failureRecorded()} (once per call it received), write and flush
+   * listener calls {@link #failureRecorded(boolean)} (once per call it received), write and flush
    * completions are held back. A write acknowledged after a member failed may rest on that failure
    * (its block was on the failed member and lives in parity only); were the power to go before the
    * superblocks record the failure, assembly would take the failed member back as in sync and its
@@ -412,27 +420,46 @@ public final class StripeEngine implements AutoCloseable {
   }
 
   /**
-   * The failure listener has recorded one failure it was told of: when none is left unrecorded, the
-   * write and flush completions held back are delivered (on the calling thread).
+   * The failure listener is done with one failure it was told of: {@code recorded} if the
+   * superblocks of at least one working member now say so (assembly then leaves the failed member
+   * out). When none is left pending, the write and flush completions held back are delivered (on
+   * the calling thread) — as they ended if every failure was recorded, else with an error: a write
+   * that may rest on a failure no superblock knows of is not acknowledged (md would not return it
+   * either).
    */
-  public void failureRecorded() {
-    List<Runnable> go;
+  public void failureRecorded(boolean recorded) {
+    List<IoCompletion> go;
+    List<@Nullable Throwable> results;
+    boolean fail;
     synchronized (held) {
+      unrecordable |= !recorded;
       if (unrecorded.updateAndGet(n -> Math.max(0, n - 1)) > 0) {
         return;
       }
-      go = List.copyOf(held);
-      held.clear();
+      fail = unrecordable;
+      unrecordable = false;
+      go = List.copyOf(heldDone);
+      results = new ArrayList<>(heldErrors);
+      heldDone.clear();
+      heldErrors.clear();
     }
-    for (Runnable r : go) {
-      r.run();
+    for (int i = 0; i < go.size(); i++) {
+      Throwable error = results.get(i);
+      if (fail && error == null) {
+        error =
+            new IOException(
+                name
+                    + ": a member failed and no superblock could record it: the write or flush is"
+                    + " not known to be durable");
+      }
+      go.get(i).completed(error);
     }
   }
 
   /** Completions held back now (tests and audits). */
   public int heldAcknowledgements() {
     synchronized (held) {
-      return held.size();
+      return heldDone.size();
     }
   }
 
@@ -444,7 +471,8 @@ public final class StripeEngine implements AutoCloseable {
     if (unrecorded.get() > 0) {
       synchronized (held) {
         if (unrecorded.get() > 0) {
-          held.add(() -> done.completed(error));
+          heldDone.add(done);
+          heldErrors.add(error);
           return;
         }
       }
@@ -628,7 +656,7 @@ public final class StripeEngine implements AutoCloseable {
     boolean pending = failurePending();
     if (!faulty.compareAndSet(i, 0, 1)) {
       if (pending) {
-        failureRecorded(); // failed already: nothing new to record
+        failureRecorded(true); // failed already: nothing new to record
       }
       return;
     }
