@@ -138,7 +138,19 @@ final class MemberManager implements AutoCloseable {
 
   /** Starts watching the engine: failures, and the first sync or rebuild the array needs. */
   void start() {
-    engine.onMemberFailed((slot, device) -> post(() -> memberFailed(slot, device)));
+    engine.onMemberFailed((slot, device) ->
+        post(
+            () -> {
+              boolean recorded = false;
+              try {
+                recorded = memberFailed(slot, device);
+              } finally {
+                engine.failureRecorded(recorded); // held writes and flushes may go now
+              }
+            },
+            () -> engine.failureRecorded(false)));
+    // After the listener: every failure it is told of from now on is one it records.
+    engine.holdAcknowledgementsUntilFailuresRecorded();
     checkpoints =
         worker.scheduleWithFixedDelay(
             () -> guarded(this::checkpoint),
@@ -609,18 +621,22 @@ final class MemberManager implements AutoCloseable {
 
   // ---- what md_check_recovery does --------------------------------------------------------------
 
-  private void memberFailed(int slot, BlockDevice device) {
+  /**
+   * Records a failure the engine reported; whether the superblocks of at least one working member
+   * now say so (or there was nothing new to record).
+   */
+  private boolean memberFailed(int slot, BlockDevice device) {
     Held h = heldOf(device);
     if (h == null || h.faulty) {
-      return;
+      return true;
     }
     h.faulty = true;
     if (h.replacing) { // the copy failed; the member it was copying stays
       h.replacing = false;
       h.slot = -1;
-      update(MemberSuperblocks.Change.faulty(h.devNumber));
+      boolean recorded = update(MemberSuperblocks.Change.faulty(h.devNumber));
       event(ArrayEvent.Kind.FAIL, h.path, "replacement for slot " + slot + " failed");
-      return;
+      return recorded;
     }
     MemberSuperblocks.Change change = MemberSuperblocks.Change.faulty(h.devNumber);
     Held standIn = replacementOf(slot);
@@ -634,7 +650,7 @@ final class MemberManager implements AutoCloseable {
               .and(MemberSuperblocks.Change.replacement(standIn.devNumber, false))
               .and(MemberSuperblocks.Change.recoveryOffset(standIn.devNumber, point));
     }
-    update(change);
+    boolean recorded = update(change);
     int failed = engine.failedMembers();
     int survives = engine.geometry().parityDisks();
     event(
@@ -659,6 +675,7 @@ final class MemberManager implements AutoCloseable {
               + "): data is no longer available");
     }
     maybeRecover();
+    return recorded;
   }
 
   /**
@@ -937,9 +954,10 @@ final class MemberManager implements AutoCloseable {
 
   /**
    * Applies a change to the superblocks; a member that cannot take it fails (md: a failed metadata
-   * write fails the device), which is recorded in turn.
+   * write fails the device), which is recorded in turn. Returns whether at least one working member
+   * took the change.
    */
-  private void update(MemberSuperblocks.Change change) {
+  private boolean update(MemberSuperblocks.Change change) {
     MemberSuperblocks.Result result;
     try {
       result = superblocks.update(change);
@@ -947,7 +965,7 @@ final class MemberManager implements AutoCloseable {
       // The last working member failed: nowhere is left to record it (md writes no superblock on
       // an array without working members either). The failure is still logged by the caller.
       LOG.log(System.Logger.Level.WARNING, "{0}: not recorded: {1}", name, e.getMessage());
-      return;
+      return false;
     }
     for (MemberSuperblocks.Failure f : result.failed()) {
       Held h = heldOf(f.device());
@@ -962,6 +980,7 @@ final class MemberManager implements AutoCloseable {
         event(ArrayEvent.Kind.FAIL, h.path, "superblock write failed: " + f.error().getMessage());
       }
     }
+    return !result.written().isEmpty();
   }
 
   /** Fails a member whose superblock write failed outside this class (safe mode's writes). */
@@ -1057,13 +1076,20 @@ final class MemberManager implements AutoCloseable {
   }
 
   private void post(Runnable task) {
+    post(task, () -> {});
+  }
+
+  /** Runs {@code task} on the management thread, or {@code otherwise} if it has stopped. */
+  private void post(Runnable task, Runnable otherwise) {
     if (!worker.isShutdown()) {
       try {
         worker.execute(() -> guarded(task));
+        return;
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // stopping: nothing more to manage
       }
     }
+    otherwise.run();
   }
 
   private void guarded(Runnable task) {

@@ -49,12 +49,17 @@ final class ArrayIo {
     if (pending.decrementAndGet() == 0) {
       IoCompletion callback = done;
       Throwable first = error.get();
+      boolean write = kind == Kind.WRITE;
       done = null;
       buffer = MemorySegment.NULL;
       error.set(null);
       engine.recycle(this);
       if (callback != null) {
-        callback.completed(first);
+        if (write) {
+          engine.acknowledge(callback, first); // held while a member failure is unrecorded
+        } else {
+          callback.completed(first);
+        }
       }
     }
   }

@@ -162,6 +162,23 @@ public final class StripeEngine implements AutoCloseable {
 
   private volatile FailureListener memberFailedListener = (slot, device) -> {};
 
+  /** Whether completions wait for failures to be recorded (md's MD_SB_CHANGE_PENDING). */
+  private volatile boolean holdUntilRecorded;
+
+  /** Failures the listener was told of and has not yet recorded. */
+  private final AtomicInteger unrecorded = new AtomicInteger();
+
+  /** Guards the held completions and {@link #unrecordable}. */
+  private final Object held = new Object();
+
+  /** Write and flush completions held back until {@link #unrecorded} is zero, and their results. */
+  private final List<IoCompletion> heldDone = new ArrayList<>();
+
+  private final List<@Nullable Throwable> heldErrors = new ArrayList<>();
+
+  /** A failure pending since the last release could not be recorded. */
+  private boolean unrecordable;
+
   /** Per slot, a device being made a copy of the slot's member (md's replace), or null. */
   private volatile @Nullable BlockDevice[] replacements;
 
@@ -389,6 +406,90 @@ public final class StripeEngine implements AutoCloseable {
   }
 
   /**
+   * md's {@code MD_SB_CHANGE_PENDING}: from now on, from each member failure until the failure
+   * listener calls {@link #failureRecorded(boolean)} (once per call it received), write and flush
+   * completions are held back. A write acknowledged after a member failed may rest on that failure
+   * (its block was on the failed member and lives in parity only); were the power to go before the
+   * superblocks record the failure, assembly would take the failed member back as in sync and its
+   * stale block would win the resync. md keeps such bios on {@code conf->return_bi} until {@code
+   * md_update_sb} is done; so does this engine. Held completions cost an allocation each, on that
+   * rare path only.
+   */
+  public void holdAcknowledgementsUntilFailuresRecorded() {
+    holdUntilRecorded = true;
+  }
+
+  /**
+   * The failure listener is done with one failure it was told of: {@code recorded} if the
+   * superblocks of at least one working member now say so (assembly then leaves the failed member
+   * out). When none is left pending, the write and flush completions held back are delivered (on
+   * the calling thread) — as they ended if every failure was recorded, else with an error: a write
+   * that may rest on a failure no superblock knows of is not acknowledged (md would not return it
+   * either).
+   */
+  public void failureRecorded(boolean recorded) {
+    List<IoCompletion> go;
+    List<@Nullable Throwable> results;
+    boolean fail;
+    synchronized (held) {
+      unrecordable |= !recorded;
+      if (unrecorded.updateAndGet(n -> Math.max(0, n - 1)) > 0) {
+        return;
+      }
+      fail = unrecordable;
+      unrecordable = false;
+      go = List.copyOf(heldDone);
+      results = new ArrayList<>(heldErrors);
+      heldDone.clear();
+      heldErrors.clear();
+    }
+    for (int i = 0; i < go.size(); i++) {
+      Throwable error = results.get(i);
+      if (fail && error == null) {
+        error =
+            new IOException(
+                name
+                    + ": a member failed and no superblock could record it: the write or flush is"
+                    + " not known to be durable");
+      }
+      go.get(i).completed(error);
+    }
+  }
+
+  /** Completions held back now (tests and audits). */
+  public int heldAcknowledgements() {
+    synchronized (held) {
+      return heldDone.size();
+    }
+  }
+
+  /**
+   * Delivers a write's or a flush's completion, or holds it back while a member failure is not yet
+   * recorded (see {@link #holdAcknowledgementsUntilFailuresRecorded}).
+   */
+  void acknowledge(IoCompletion done, @Nullable Throwable error) {
+    if (unrecorded.get() > 0) {
+      synchronized (held) {
+        if (unrecorded.get() > 0) {
+          heldDone.add(done);
+          heldErrors.add(error);
+          return;
+        }
+      }
+    }
+    done.completed(error);
+  }
+
+  /** A failure the listener will record: counted before anyone can see it. */
+  private boolean failurePending() {
+    if (!holdUntilRecorded) {
+      return false;
+    }
+    unrecorded.incrementAndGet();
+    return true;
+  }
+
+  /**
    * Puts {@code device} into slot {@code slot} (md's hot-add into a free slot): a slot with no
    * member or a failed one. With {@code recoveredBelow} below the end it is rebuilt by a {@link
    * SyncAction#RECOVER} pass; writes reach it at once.
@@ -547,35 +648,45 @@ public final class StripeEngine implements AutoCloseable {
   /** Marks the member of slot {@code i} faulty (md_error): the array carries on degraded. */
   void markFaulty(int i, Throwable why) {
     BlockDevice[] now = members;
-    if (now[i] != null && faulty.compareAndSet(i, 0, 1)) {
-      recountFailed();
-      int failedNow = failedCount.get();
-      stats.membersFailed.increment();
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "{0}: member {1} (slot {2}) failed: {3}; {4}",
-          name,
-          now[i].name(),
-          i,
-          why.getMessage(),
-          failedNow > maxDegraded
-              ? "the array has lost more members than it survives"
-              : "continuing degraded (" + failedNow + " failed)");
-      BlockDevice replacement = replacements[i];
-      if (replacement != null) {
-        // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
-        BlockDevice[] nextMembers = members.clone();
-        nextMembers[i] = replacement;
-        recoveredBelow.set(i, replacedBelow.get(i));
-        BlockDevice[] nextRepl = replacements.clone();
-        nextRepl[i] = null;
-        replacements = nextRepl;
-        members = nextMembers;
-        faulty.set(i, 0);
-        recountFailed();
-      }
-      memberFailedListener.failed(i, now[i]);
+    if (now[i] == null) {
+      return;
     }
+    // Counted before the member shows as faulty: no write that relies on the failure can be
+    // acknowledged before the count is up.
+    boolean pending = failurePending();
+    if (!faulty.compareAndSet(i, 0, 1)) {
+      if (pending) {
+        failureRecorded(true); // failed already: nothing new to record
+      }
+      return;
+    }
+    recountFailed();
+    int failedNow = failedCount.get();
+    stats.membersFailed.increment();
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "{0}: member {1} (slot {2}) failed: {3}; {4}",
+        name,
+        now[i].name(),
+        i,
+        why.getMessage(),
+        failedNow > maxDegraded
+            ? "the array has lost more members than it survives"
+            : "continuing degraded (" + failedNow + " failed)");
+    BlockDevice replacement = replacements[i];
+    if (replacement != null) {
+      // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
+      BlockDevice[] nextMembers = members.clone();
+      nextMembers[i] = replacement;
+      recoveredBelow.set(i, replacedBelow.get(i));
+      BlockDevice[] nextRepl = replacements.clone();
+      nextRepl[i] = null;
+      replacements = nextRepl;
+      members = nextMembers;
+      faulty.set(i, 0);
+      recountFailed();
+    }
+    memberFailedListener.failed(i, now[i]);
   }
 
   /**
@@ -626,6 +737,7 @@ public final class StripeEngine implements AutoCloseable {
       if (replacements[slot] != device) {
         return;
       }
+      failurePending(); // the listener records it as for a member
       BlockDevice[] next = replacements.clone();
       next[slot] = null;
       replacements = next;
@@ -976,12 +1088,12 @@ public final class StripeEngine implements AutoCloseable {
       }
     }
     if (failedCount.get() > maxDegraded) {
-      done.completed(new IOException(name + ": too many members failed to flush"));
+      acknowledge(done, new IOException(name + ": too many members failed to flush"));
       return;
     }
     AtomicInteger pending = new AtomicInteger(working.size());
     if (working.isEmpty()) {
-      done.completed(null);
+      acknowledge(done, null);
       return;
     }
     for (int i : working) {
@@ -991,7 +1103,8 @@ public final class StripeEngine implements AutoCloseable {
           markFaulty(i, device, error);
         }
         if (pending.decrementAndGet() == 0) {
-          done.completed(
+          acknowledge(
+              done,
               failedCount.get() > maxDegraded
                   ? new IOException(name + ": flush failed on more members than the array survives")
                   : null);

@@ -327,6 +327,129 @@ class ManageTest {
     }
   }
 
+  /**
+   * md's rule (MD_SB_CHANGE_PENDING): a write is not acknowledged while a member's failure is not
+   * yet recorded in the superblocks. Otherwise a write whose data went to parity only (its block is
+   * on the failed member) could be acknowledged and flushed, the power could go before the record,
+   * and assembly would take the failed member back as in sync: its stale block would win the
+   * resync, and acknowledged data would be lost. Here the superblock writes are held back while the
+   * member fails and the write is sent, then the power goes before the failure is recorded: the
+   * write must fail, or if it was acknowledged, be there after assembly and resync.
+   */
+  @Test
+  void aWriteIsNotAcknowledgedBeforeAFailureItDependsOnIsRecorded() throws Exception {
+    long seed = Seeds.of(66, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    List<io.jraid.device.FaultyDevice> faulty = new ArrayList<>();
+    List<SuperblockGate> gates = new ArrayList<>();
+    long superblockAt = sb(paths.getFirst()).superOffset() * 512;
+    RaidArray.MemberOpener opener =
+        (path, readOnly) -> {
+          io.jraid.device.FaultyDevice f =
+              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path))
+                  .trackUnflushedWrites(true);
+          faulty.add(f);
+          SuperblockGate g = new SuperblockGate(f, superblockAt);
+          gates.add(g);
+          return g;
+        };
+    byte[] before = new byte[4096];
+    byte[] after = new byte[4096];
+    random.nextBytes(before);
+    random.nextBytes(after);
+    RaidArray array = RaidArray.open(decide(paths), false, opener);
+    boolean acknowledged;
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment block = arena.allocate(4096, 4096);
+      MemorySegment.copy(MemorySegment.ofArray(before), 0, block, 0, 4096);
+      array.write(block, 0); // the block at array offset 0: on slot 0's member
+      array.flush();
+      gates.forEach(SuperblockGate::hold);
+      array.fail(paths.get(0).toString()); // slot 0's member holds array offset 0
+      MemorySegment.copy(MemorySegment.ofArray(after), 0, block, 0, 4096);
+      CompletableFuture<Void> written = new CompletableFuture<>();
+      array.write(block, 0, true, e -> complete(written, e)); // FUA: durable when acknowledged
+      try {
+        written.get(1, TimeUnit.SECONDS);
+        acknowledged = true;
+      } catch (java.util.concurrent.TimeoutException e) {
+        acknowledged = false;
+      }
+      io.jraid.device.FaultyDevice.powerCut(faulty);
+      gates.forEach(SuperblockGate::release); // the record fails now: the power is off
+      if (!acknowledged) {
+        try {
+          written.get(30, TimeUnit.SECONDS);
+          acknowledged = true; // acknowledged although the failure could not be recorded
+        } catch (java.util.concurrent.ExecutionException expected) {
+          // not known to be durable: so it says
+        }
+      }
+      try {
+        array.close();
+      } catch (java.io.IOException expected) {
+        // the power is off: nothing more reaches the members
+      }
+    }
+    AssemblyDecision decision = decide(paths);
+    try (RaidArray again = RaidArray.open(decision, false)) {
+      io.jraid.stripe.SyncJob job = again.engine().syncJob();
+      if (job != null) {
+        assertThat(job.await(60, TimeUnit.SECONDS)).isTrue();
+      }
+      byte[] back = java.util.Arrays.copyOf(contents(again), 4096);
+      if (acknowledged) {
+        assertThat(back)
+            .as("seed %d: acknowledged FUA write after assembly (%s)", seed, decision.reason())
+            .isEqualTo(after);
+      } else {
+        assertThat(back)
+            .as("seed %d", seed)
+            .satisfiesAnyOf(
+                b -> assertThat(b).isEqualTo(before), b -> assertThat(b).isEqualTo(after));
+      }
+    }
+  }
+
+  /** Holds back the writes of a member's superblock (not its data) while held. */
+  private static final class SuperblockGate extends io.jraid.testing.ForwardingDevice {
+    private final long superblock;
+    private final List<Runnable> heldBack = new ArrayList<>();
+    private boolean holding;
+
+    SuperblockGate(BlockDevice inner, long superblock) {
+      super(inner);
+      this.superblock = superblock;
+    }
+
+    synchronized void hold() {
+      holding = true;
+    }
+
+    void release() {
+      List<Runnable> go;
+      synchronized (this) {
+        holding = false;
+        go = List.copyOf(heldBack);
+        heldBack.clear();
+      }
+      go.forEach(Runnable::run);
+    }
+
+    @Override
+    public void write(
+        MemorySegment src, long offset, boolean fua, io.jraid.device.IoCompletion done) {
+      synchronized (this) {
+        if (holding && offset == superblock) {
+          heldBack.add(() -> inner.write(src, offset, fua, done));
+          return;
+        }
+      }
+      inner.write(src, offset, fua, done);
+    }
+  }
+
   @Test
   void badRequestsAreRefusedAndChangeNothing() throws Exception {
     List<Path> paths = create(5, 4);
