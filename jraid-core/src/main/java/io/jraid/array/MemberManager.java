@@ -815,8 +815,11 @@ final class MemberManager implements AutoCloseable {
     if (b != null
         && job.completed()
         && (job.action() == SyncAction.RESYNC || job.action() == SyncAction.RECOVER)
-        && wholeArray()) {
-      b.syncCompleted(); // every slot in sync and parity right: nothing needed any more
+        && wholeArray()
+        && engine.syncedBelow() == Long.MAX_VALUE) {
+      // Every slot in sync and parity right: nothing needed any more. Not after a recovery on a
+      // dirty array: the resync that follows needs the chunks still flagged.
+      b.syncCompleted();
     }
     boolean restart = restartWanted;
     restartWanted = false;
