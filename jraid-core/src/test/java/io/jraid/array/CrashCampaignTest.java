@@ -811,7 +811,9 @@ class CrashCampaignTest {
       if (!d.verdict().runnable()) {
         long degraded = d.slots().stream().filter(s -> s.state() != SlotState.IN_SYNC).count();
         assertThat(!d.freshest().clean() && degraded <= geometry.parityDisks())
-            .as("%s: not runnable, and not for the write hole: %s", where(), d.reason())
+            .as(
+                "%s: not runnable, and not for the write hole: %s; excluded %s; journal %s",
+                where(), d.reason(), d.excluded(), journal())
             .isTrue();
         exempt = writeHole(d);
         d =
