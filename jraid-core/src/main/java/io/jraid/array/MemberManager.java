@@ -772,6 +772,11 @@ final class MemberManager implements AutoCloseable {
       if (engine.memberWorking(slot)) {
         continue;
       }
+      if (failureNotRecorded(slot)) {
+        // Its failure is recorded first (memberFailed is queued): written now, the spare's role
+        // would reach the failed member's superblock too, both claiming the slot.
+        continue;
+      }
       Held spare = null;
       synchronized (held) {
         for (Held h : held) {
@@ -800,6 +805,18 @@ final class MemberManager implements AutoCloseable {
     if (change != null) {
       update(change);
     }
+  }
+
+  /** Whether the engine's member of {@code slot} has failed and the failure is not yet recorded. */
+  private boolean failureNotRecorded(int slot) {
+    synchronized (held) {
+      for (Held h : held) {
+        if (h.slot == slot && !h.faulty && !h.replacing && engine.memberIs(slot, h.device)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** A sync pass ended (on its own thread): hand it to the management thread. */

@@ -126,19 +126,22 @@ class CrashCampaignTest {
     }
   }
 
+  /** The shapes; {@code -Djraid.campaign.shapes=raid6} keeps those whose name contains it. */
   static Stream<Shape> shapes() {
+    String only = System.getProperty("jraid.campaign.shapes", "");
     return Stream.of(
-        new Shape(5, 3, 16),
-        new Shape(5, 4, 64),
-        new Shape(5, 5, 4),
-        new Shape(6, 4, 32),
-        new Shape(6, 5, 64),
-        new Shape(6, 6, 8),
-        // With a write-intent bitmap: resync after the cut visits only chunks with bits set, so
-        // the parity check afterwards also checks that every write's bit was durable first and
-        // that no bit was cleared before its writes were.
-        new Shape(5, 4, 16, 16),
-        new Shape(6, 5, 8, 64));
+            new Shape(5, 3, 16),
+            new Shape(5, 4, 64),
+            new Shape(5, 5, 4),
+            new Shape(6, 4, 32),
+            new Shape(6, 5, 64),
+            new Shape(6, 6, 8),
+            // With a write-intent bitmap: resync after the cut visits only chunks with bits set,
+            // so the parity check afterwards also checks that every write's bit was durable
+            // first and that no bit was cleared before its writes were.
+            new Shape(5, 4, 16, 16),
+            new Shape(6, 5, 8, 64))
+        .filter(s -> s.toString().contains(only));
   }
 
   @BeforeAll
@@ -280,6 +283,10 @@ class CrashCampaignTest {
     private final Map<Path, FaultyDevice> faulty = new LinkedHashMap<>();
 
     private final List<String> problems = new ArrayList<>();
+
+    /** What happened this cycle (faults, spares, the cut, the assembly), for a failure's report. */
+    private final List<String> journal = new ArrayList<>();
+
     private int blanks;
     private int cycle;
     private RaidArray array;
@@ -431,14 +438,20 @@ class CrashCampaignTest {
     private @Nullable Path readErrors;
     private long readErrorsUntil;
 
+    /** The op count at which the power goes (brought forward, sometimes, by a failure). */
+    private long target;
+
     private void life() throws Exception {
+      synchronized (this) {
+        journal.clear();
+      }
       stop = false;
       cut = false;
       paused = false;
       ops.set(0);
       latent.clear();
       readErrors = null;
-      long target = 100L + random.nextInt(1200);
+      target = 100L + random.nextInt(1200);
       boolean quiet = random.nextInt(4) == 0;
       List<Thread> writers = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -471,6 +484,13 @@ class CrashCampaignTest {
         }
         TALLY.quietCuts.incrementAndGet();
       }
+      note(
+          "power cut"
+              + (quiet ? " (quiet, recorded clean " + array.recordedClean() + ")" : "")
+              + "; members "
+              + array.members()
+              + ", sync "
+              + array.engine().syncJob());
       cut = true;
       List<FaultyDevice> devices;
       synchronized (faulty) {
@@ -528,7 +548,10 @@ class CrashCampaignTest {
           if (budget && !active.isEmpty() && readErrors == null) {
             MemberView v = active.get(random.nextInt(active.size()));
             Path p = Path.of(v.device());
-            faultyOf(p).failReads(dataSector(), 8 + random.nextInt(256));
+            long sector = dataSector();
+            int count = 8 + random.nextInt(256);
+            faultyOf(p).failReads(sector, count);
+            note("read errors on " + v + " sectors " + sector + "+" + count);
             latent.put(p, ops.get());
             readErrors = p;
             readErrorsUntil = ops.get() + 20 + random.nextInt(200);
@@ -539,6 +562,7 @@ class CrashCampaignTest {
           long spares = views.stream().filter(v -> v.state() == MemberView.State.SPARE).count();
           if (spares < 2 && (engine.failedMembers() > 0 || random.nextInt(3) == 0)) {
             addSpare();
+            note("spare added; members " + array.members());
           }
         }
         case 6 -> {
@@ -549,6 +573,7 @@ class CrashCampaignTest {
                 faulty.remove(p); // the array closes it
               }
               array.remove(v.device());
+              note("removed " + v);
               members.remove(p);
               latent.remove(p);
               if (p.equals(readErrors)) {
@@ -562,6 +587,7 @@ class CrashCampaignTest {
           if (random.nextBoolean()) {
             long kibps = 500L + random.nextInt(4000); // a rebuild of a few seconds: cut midway
             array.speedLimits(kibps, kibps);
+            note("speed " + kibps);
           } else {
             array.speedLimits(200_000, 200_000);
           }
@@ -578,22 +604,32 @@ class CrashCampaignTest {
 
     private void injectFailure(MemberView v) throws IOException {
       Path p = Path.of(v.device());
+      if (random.nextInt(4) == 0) {
+        // The power goes just after: while the failure may not be recorded yet.
+        target = Math.min(target, ops.get() + random.nextInt(30));
+      }
       switch (random.nextInt(3)) {
         case 0 -> {
           try {
             array.fail(v.device());
+            note("failed " + v + " by request");
             TALLY.failedByRequest.incrementAndGet();
           } catch (IllegalStateException refused) {
             // the array counted differently (a failure just happened): md refuses too
           }
         }
         case 1 -> {
-          faultyOf(p).failWrites(dataSector(), 8 + random.nextInt(4096));
+          long sector = dataSector();
+          int count = 8 + random.nextInt(4096);
+          faultyOf(p).failWrites(sector, count);
+          note("write errors on " + v + " sectors " + sector + "+" + count);
           latent.put(p, ops.get());
           TALLY.writeErrorFaults.incrementAndGet();
         }
         default -> {
-          faultyOf(p).failAfter(random.nextInt(300));
+          int n = random.nextInt(300);
+          faultyOf(p).failAfter(n);
+          note("dies after " + n + " operations: " + v);
           latent.put(p, ops.get());
           TALLY.deadDisks.incrementAndGet();
         }
@@ -610,6 +646,14 @@ class CrashCampaignTest {
       } catch (RuntimeException e) {
         return "audit failed: " + e;
       }
+    }
+
+    private synchronized void note(String what) {
+      journal.add("@" + ops.get() + " " + what);
+    }
+
+    private synchronized List<String> journal() {
+      return List.copyOf(journal);
     }
 
     private synchronized void problem(String what) {
@@ -781,13 +825,16 @@ class CrashCampaignTest {
     record AssembledAfterCut(AssemblyDecision decision, boolean forced, BitSet exempt) {}
 
     private AssembledAfterCut reassemble() throws Exception {
+      unflushedAtCut = model.pendingWrites();
       AssemblyDecision d = decide();
       boolean forced = false;
       BitSet exempt = new BitSet();
       if (!d.verdict().runnable()) {
         long degraded = d.slots().stream().filter(s -> s.state() != SlotState.IN_SYNC).count();
         assertThat(!d.freshest().clean() && degraded <= geometry.parityDisks())
-            .as("%s: not runnable, and not for the write hole: %s", where(), d.reason())
+            .as(
+                "%s: not runnable, and not for the write hole: %s; excluded %s; journal %s",
+                where(), d.reason(), d.excluded(), journal())
             .isTrue();
         exempt = writeHole(d);
         d =
@@ -802,6 +849,16 @@ class CrashCampaignTest {
         forced = true;
         TALLY.forced.incrementAndGet();
       }
+      note(
+          "assembled "
+              + (forced ? "by force " : "")
+              + d.verdict()
+              + ": "
+              + d.reason()
+              + "; slots "
+              + d.slots().stream()
+                  .map(sl -> sl.role() + "=" + sl.state() + "@" + sl.recoveryOffset())
+                  .toList());
       for (AssemblyDecision.Excluded e : d.excluded()) {
         Path p = Path.of(e.member().path());
         members.remove(p);
@@ -851,6 +908,49 @@ class CrashCampaignTest {
       return exempt;
     }
 
+    /** Where the first lost bytes lie, and the writes not durable in their stripe. */
+    private String diagnose(DurabilityModel.CrashCheck c, AssembledAfterCut after) {
+      if (c.lost().isEmpty()) {
+        return "";
+      }
+      StripeMap map = new StripeMap(geometry);
+      long at = c.lost().getFirst();
+      long arraySector = at / 512;
+      long stripe = map.stripe(arraySector);
+      long memberSector = map.memberSector(arraySector);
+      StringBuilder b =
+          new StringBuilder("first lost byte ")
+              .append(at)
+              .append(": slot ")
+              .append(map.member(stripe, map.ddIdx(arraySector)))
+              .append(", member sector ")
+              .append(memberSector)
+              .append(", P ")
+              .append(map.pdIdx(stripe))
+              .append(", Q ")
+              .append(map.qdIdx(stripe))
+              .append(", exempt ")
+              .append(after.exempt().get((int) at))
+              .append("; writes not durable in that stripe:");
+      for (long[] w : unflushedAtCut) {
+        for (long blk = w[0] / 4096; blk <= (w[0] + w[1] - 1) / 4096; blk++) {
+          if (map.memberSector(blk * 8) >>> 3 == memberSector >>> 3) {
+            b.append(" [")
+                .append(w[0])
+                .append("+")
+                .append(w[1])
+                .append(" ack ")
+                .append(w[2])
+                .append("]");
+            break;
+          }
+        }
+      }
+      return b.toString();
+    }
+
+    private List<long[]> unflushedAtCut = List.of();
+
     private void awaitSynced() throws InterruptedException {
       StripeEngine engine = array.engine();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -878,11 +978,8 @@ class CrashCampaignTest {
       DurabilityModel.CrashCheck c = model.checkAfterCrash(actual, after.exempt());
       assertThat(c.problems())
           .as(
-              "%s: data after the cut, assembled %s (%s); events %s",
-              where(),
-              after.forced() ? "by force" : "normally",
-              after.decision().reason(),
-              array.events())
+              "%s: data after the cut; %s; journal %s; events %s",
+              where(), diagnose(c, after), journal(), array.events())
           .isEmpty();
       TALLY.bytesVerified.addAndGet(c.bytes() - c.exemptBytes());
       TALLY.maybeBytes.addAndGet(c.maybeBytes());

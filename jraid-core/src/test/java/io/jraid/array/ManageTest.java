@@ -412,6 +412,66 @@ class ManageTest {
     }
   }
 
+  /**
+   * A spare takes a failed member's slot only once the failure is recorded: were the spare's new
+   * role written first (a spare added while the failure waits its turn), the failed member would
+   * get a superblock in which it and the spare hold one slot, and a power cut before the failure's
+   * record would leave an array that cannot assemble (two members claim the slot with the same
+   * events). Found by the crash campaign.
+   */
+  @Test
+  void aSpareTakesAFailedSlotOnlyAfterTheFailureIsRecorded() throws Exception {
+    List<Path> paths = create(5, 4);
+    Path spare = blank("late.img");
+    List<SuperblockGate> gates = new ArrayList<>();
+    long superblockAt = sb(paths.getFirst()).superOffset() * 512;
+    RaidArray.MemberOpener opener =
+        (path, readOnly) -> {
+          SuperblockGate g = new SuperblockGate(FileDevice.openReadWrite(path), superblockAt);
+          synchronized (gates) {
+            gates.add(g);
+          }
+          return g;
+        };
+    try (RaidArray array = RaidArray.open(decide(paths), false, opener)) {
+      synchronized (gates) {
+        gates.forEach(SuperblockGate::hold);
+      }
+      // The management thread is busy adding the spare (its superblock writes are held) ...
+      CompletableFuture<Void> added =
+          CompletableFuture.runAsync(() -> {
+            try {
+              array.add(spare, false);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (gates.stream().noneMatch(SuperblockGate::holdsAny) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      // ... when a member fails: its record waits behind the add.
+      array.engine().failMember(1, new java.io.IOException("injected"));
+      synchronized (gates) {
+        gates.forEach(SuperblockGate::release);
+      }
+      added.get(30, TimeUnit.SECONDS);
+      awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
+    }
+    for (Path p : List.of(paths.get(0), paths.get(1), paths.get(2), paths.get(3), spare)) {
+      RoleTable roles = sb(p).roles();
+      for (int slot = 0; slot < 4; slot++) {
+        int holders = 0;
+        for (int d = 0; d < roles.size(); d++) {
+          holders += roles.role(d) == slot ? 1 : 0;
+        }
+        assertThat(holders)
+            .as("%s: holders of slot %d in %s", p, slot, roles)
+            .isLessThanOrEqualTo(1);
+      }
+    }
+  }
+
   /** Holds back the writes of a member's superblock (not its data) while held. */
   private static final class SuperblockGate extends io.jraid.testing.ForwardingDevice {
     private final long superblock;
@@ -425,6 +485,10 @@ class ManageTest {
 
     synchronized void hold() {
       holding = true;
+    }
+
+    synchronized boolean holdsAny() {
+      return !heldBack.isEmpty();
     }
 
     void release() {

@@ -67,12 +67,15 @@ public final class DurabilityModel {
    * @param maybeBytes bytes that hold the value of a write that was not durable (allowed)
    * @param exemptBytes bytes not checked (the caller said any value is allowed there)
    * @param problems the runs of bytes that hold neither their durable value nor a pending one
+   * @param lost where the first of those runs start
    */
-  public record CrashCheck(long bytes, long maybeBytes, long exemptBytes, List<String> problems) {
+  public record CrashCheck(
+      long bytes, long maybeBytes, long exemptBytes, List<String> problems, List<Long> lost) {
 
-    /** Copies the list. */
+    /** Copies the lists. */
     public CrashCheck {
       problems = List.copyOf(problems);
+      lost = List.copyOf(lost);
     }
 
     /** Whether every byte holds a value it may hold. */
@@ -221,6 +224,18 @@ public final class DurabilityModel {
     return null;
   }
 
+  /**
+   * The writes that are not durable, as {@code offset, length, acknowledgement number (0: never
+   * acknowledged)}.
+   */
+  public synchronized List<long[]> pendingWrites() {
+    List<long[]> writes = new ArrayList<>();
+    for (Pending p : pending) {
+      writes.add(new long[] {p.offset(), p.data().length, p.seq()});
+    }
+    return writes;
+  }
+
   /** The ranges ({@code offset, length}) of every write that is not durable. */
   public synchronized List<long[]> unflushed() {
     List<long[]> ranges = new ArrayList<>();
@@ -249,6 +264,7 @@ public final class DurabilityModel {
       }
     }
     List<String> problems = new ArrayList<>();
+    List<Long> lost = new ArrayList<>();
     long maybeBytes = 0;
     long exemptBytes = exempt.cardinality();
     int i = 0;
@@ -270,6 +286,7 @@ public final class DurabilityModel {
         end++;
       }
       if (problems.size() < 8) {
+        lost.add((long) i);
         problems.add(
             "bytes ["
                 + i
@@ -287,7 +304,7 @@ public final class DurabilityModel {
       }
       i = end;
     }
-    return new CrashCheck(actual.length, maybeBytes, exemptBytes, problems);
+    return new CrashCheck(actual.length, maybeBytes, exemptBytes, problems, lost);
   }
 
   /**
@@ -307,11 +324,6 @@ public final class DurabilityModel {
   /** The latest acknowledged contents (for a check after a clean stop: every byte exactly). */
   public synchronized byte[] current() {
     return current.clone();
-  }
-
-  /** Writes not yet durable. */
-  public synchronized int pendingWrites() {
-    return pending.size();
   }
 
   private void check(long offset, int length) {
