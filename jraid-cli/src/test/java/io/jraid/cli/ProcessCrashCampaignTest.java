@@ -107,16 +107,23 @@ class ProcessCrashCampaignTest {
             + checks);
   }
 
-  /** One array shape. */
-  record Shape(int level, int disks, int chunkKib) {
+  /** One array shape; {@code bitmapKib} 0 for no write-intent bitmap, else its chunk. */
+  record Shape(int level, int disks, int chunkKib, int bitmapKib) {
     @Override
     public String toString() {
-      return "raid" + level + " " + disks + "x" + chunkKib + "K";
+      return "raid"
+          + level
+          + " "
+          + disks
+          + "x"
+          + chunkKib
+          + "K"
+          + (bitmapKib == 0 ? "" : " bitmap " + bitmapKib + "K");
     }
   }
 
   static Stream<Shape> shapes() {
-    return Stream.of(new Shape(5, 4, 64), new Shape(6, 5, 32));
+    return Stream.of(new Shape(5, 4, 64, 0), new Shape(6, 5, 32, 64));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -170,6 +177,11 @@ class ProcessCrashCampaignTest {
                   "--chunk",
                   shape.chunkKib() + "K",
                   "--assume-clean"));
+      if (shape.bitmapKib() == 0) {
+        create.addAll(List.of("--bitmap", "none"));
+      } else {
+        create.addAll(List.of("--bitmap", "internal", "--bitmap-chunk", shape.bitmapKib() + "K"));
+      }
       members.forEach(p -> create.add(p.toString()));
       CliRun created = CliRun.of(create.toArray(String[]::new));
       assertThat(created.exitCode()).as(created.err()).isZero();
