@@ -37,8 +37,11 @@ public final class SyncJob {
     }
   }
 
-  /** Stripes in flight at once: 128 KiB per member, a quarter of the default cache at most. */
-  static final int WINDOW = 32;
+  /**
+   * Stripes in flight at once: 256 KiB per member, a quarter of the default cache (64 measured
+   * faster than 32 on memory members, and no faster at 128, where user writes lost more).
+   */
+  static final int WINDOW = 64;
 
   private final StripeEngine engine;
   private final SyncAction action;
