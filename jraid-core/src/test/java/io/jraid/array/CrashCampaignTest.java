@@ -615,16 +615,28 @@ class CrashCampaignTest {
       }
     }
 
-    /** What the engine holds (for a request that hung), and the members. */
+    /** What the engine holds (for a request that hung), the members, and the array's threads. */
     private String audit() {
+      StringBuilder threads = new StringBuilder();
+      for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+        String name = t.getKey().getName();
+        if (name.startsWith("jraid-") && !name.startsWith("jraid-io")) {
+          threads.append("\n  ").append(name).append(" ").append(t.getKey().getState());
+          for (int i = 0; i < Math.min(12, t.getValue().length); i++) {
+            threads.append("\n    at ").append(t.getValue()[i]);
+          }
+        }
+      }
+      String engine;
       try {
-        return "engine: " + array.engine().audit() + "; members " + array.members();
+        engine = array.engine().audit();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return "interrupted";
+        engine = "interrupted";
       } catch (RuntimeException e) {
-        return "audit failed: " + e;
+        engine = "audit failed: " + e;
       }
+      return "engine: " + engine + "; members " + array.members() + "; threads:" + threads;
     }
 
     private synchronized void note(String what) {
