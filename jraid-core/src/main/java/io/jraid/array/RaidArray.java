@@ -680,10 +680,17 @@ public final class RaidArray implements BlockDevice {
         if (!d.readOnly()) {
           d.flush();
         }
-        d.close();
       } catch (IOException e) {
         if (first == null) {
           first = e;
+        }
+      } finally {
+        try {
+          d.close(); // also when it could not flush: a failed member is closed all the same
+        } catch (IOException e) {
+          if (first == null) {
+            first = e;
+          }
         }
       }
     }

@@ -65,8 +65,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       survives;
  *   <li><b>power cut</b>: at a random point every member loses power at the same instant ({@link
  *       FaultyDevice#powerCut(List)}: what no completed flush or FUA covered is undone); sometimes
- *       after the writes went quiet (the array records itself clean), mostly in full flight. The
- *       array is then closed with nothing reaching its members, as a crash leaves them;
+ *       right after a failure (which may not be recorded yet), sometimes after the writes went
+ *       quiet (the array records itself clean), mostly in full flight. The array is then closed
+ *       with nothing reaching its members, as a crash leaves them;
  *   <li><b>assembly</b> from the member files as they are, a spare added for each missing slot, and
  *       resync/recovery run to the end;
  *   <li><b>check</b> against the {@link DurabilityModel}: every byte holds its durable value (a
@@ -90,8 +91,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * touched; everything else, parity included, is checked as usual. The counts say how many.
  *
  * <p>Runs per shape: {@code -Djraid.campaign.runs=N} (default 1); cycles per run: {@code
- * -Djraid.campaign.cycles=N} (default 3); pass them with {@code -Djraid.test.flags=...}. The base
- * seed is printed; {@code -Djraid.seed=N} replays the same operations, faults and cut points (the
+ * -Djraid.campaign.cycles=N} (default 3); only the shapes whose name contains a text: {@code
+ * -Djraid.campaign.shapes=raid6}; pass them with {@code -Djraid.test.flags=...}. The base seed is
+ * printed; {@code -Djraid.seed=N} replays the same operations, faults and cut points (the
  * interleaving of the threads is the machine's).
  */
 class CrashCampaignTest {
@@ -636,16 +638,28 @@ class CrashCampaignTest {
       }
     }
 
-    /** What the engine holds (for a request that hung), and the members. */
+    /** What the engine holds (for a request that hung), the members, and the array's threads. */
     private String audit() {
+      StringBuilder threads = new StringBuilder();
+      for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+        String name = t.getKey().getName();
+        if (name.startsWith("jraid-") && !name.startsWith("jraid-io")) {
+          threads.append("\n  ").append(name).append(" ").append(t.getKey().getState());
+          for (int i = 0; i < Math.min(12, t.getValue().length); i++) {
+            threads.append("\n    at ").append(t.getValue()[i]);
+          }
+        }
+      }
+      String engine;
       try {
-        return "engine: " + array.engine().audit() + "; members " + array.members();
+        engine = array.engine().audit();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return "interrupted";
+        engine = "interrupted";
       } catch (RuntimeException e) {
-        return "audit failed: " + e;
+        engine = "audit failed: " + e;
       }
+      return "engine: " + engine + "; members " + array.members() + "; threads:" + threads;
     }
 
     private synchronized void note(String what) {

@@ -472,6 +472,37 @@ class ManageTest {
     }
   }
 
+  /**
+   * A stop closes every member, also one that cannot flush (it failed, or the power went): it used
+   * to keep it open, with its file and I/O threads, for good. Found by the crash campaign, which
+   * ran out of threads.
+   */
+  @Test
+  void aStopClosesAMemberThatCannotFlush() throws Exception {
+    List<Path> paths = create(5, 4);
+    List<io.jraid.device.FaultyDevice> faulty = new ArrayList<>();
+    List<Boolean> closed = new ArrayList<>();
+    RaidArray.MemberOpener opener =
+        (path, readOnly) -> {
+          int index = closed.size();
+          closed.add(false);
+          io.jraid.device.FaultyDevice f =
+              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
+          faulty.add(f);
+          return new io.jraid.testing.ForwardingDevice(f) {
+            @Override
+            public void close() throws java.io.IOException {
+              closed.set(index, true);
+              super.close();
+            }
+          };
+        };
+    RaidArray array = RaidArray.open(decide(paths), false, opener);
+    faulty.get(2).failFlushes(true);
+    assertThatThrownBy(array::close).isInstanceOf(java.io.IOException.class);
+    assertThat(closed).as("members closed").containsOnly(true);
+  }
+
   /** Holds back the writes of a member's superblock (not its data) while held. */
   private static final class SuperblockGate extends io.jraid.testing.ForwardingDevice {
     private final long superblock;
