@@ -92,14 +92,14 @@ public final class BitmapBench {
         results.size(),
         seconds,
         idle);
-    double base = median(results, 0);
+    double base = RebuildBench.median(results, 0);
     for (int i = 0; i < names.length; i++) {
       System.out.printf(
           Locale.ROOT,
           "  %-22s %7.1f k IOPS = %.2fx no bitmap%n",
           names[i],
-          median(results, i) / 1e3,
-          median(results, i) / base);
+          RebuildBench.median(results, i) / 1e3,
+          RebuildBench.median(results, i) / base);
     }
   }
 
@@ -220,10 +220,5 @@ public final class BitmapBench {
     }
     depth.acquire(DEPTH);
     return n / ((System.nanoTime() - start) / 1e9);
-  }
-
-  private static double median(List<double[]> results, int column) {
-    double[] v = results.stream().mapToDouble(r -> r[column]).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 }

@@ -240,7 +240,8 @@ public final class RebuildBench {
     return n * (double) SEQ / ((System.nanoTime() - start) / 1e9);
   }
 
-  private static double median(List<double[]> results, int column) {
+  /** The median of one column of interleaved rounds' results. */
+  static double median(List<double[]> results, int column) {
     double[] v = results.stream().mapToDouble(r -> r[column]).sorted().toArray();
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }

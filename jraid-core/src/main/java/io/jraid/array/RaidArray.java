@@ -319,13 +319,14 @@ public final class RaidArray implements BlockDevice {
       return null;
     }
     BitmapSuperblock h = b.header();
+    long[] written = b.writeCounts();
     return new BitmapStatus(
         Integer.toUnsignedLong(h.chunkBytes()),
         h.chunks(),
         b.dirtyChunks().cardinality(),
         h.eventsCleared(),
-        b.writeCounts()[0],
-        b.writeCounts()[1]);
+        written[0],
+        written[1]);
   }
 
   /** The write-intent bitmap (null when the array has none or runs read-only). */
