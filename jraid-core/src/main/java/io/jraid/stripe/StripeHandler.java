@@ -906,8 +906,12 @@ final class StripeHandler {
         || s.computeA >= 0) {
       return; // a write or a compute in progress: later
     }
+    int unread = unneededForRecovery(s);
     boolean ready = true;
     for (Dev d : s.devs) {
+      if (d.index == unread && !d.has(UPTODATE)) {
+        continue;
+      }
       if (insync[d.index]) {
         if (!d.has(UPTODATE)) {
           ready = false;
@@ -927,7 +931,7 @@ final class StripeHandler {
     int a = -1;
     int b = -1;
     for (Dev d : s.devs) {
-      if (!d.has(UPTODATE)) {
+      if (!d.has(UPTODATE) && d.index != unread) {
         if (a < 0) {
           a = d.index;
         } else {
@@ -936,7 +940,7 @@ final class StripeHandler {
       }
     }
     if (a >= 0) {
-      startCompute(s, a, b); // the pass comes back here with every block up to date
+      startCompute(s, a, b); // the pass comes back here with every block it needs up to date
       return;
     }
     for (int i = 0; i < disks; i++) {
@@ -947,6 +951,24 @@ final class StripeHandler {
       }
     }
     s.check = CheckState.COMPUTE_RESULT;
+  }
+
+  /**
+   * The block a RAID-6 rebuild of one block does not need to read, or -1. Beyond md (which reads
+   * every block): a data block or P is the XOR of the others without Q, and Q is made from the data
+   * alone, so one read in six is saved. Not when a replacement copies a member (every block it
+   * holds is read to be copied) or when two blocks are missing (both syndromes are needed).
+   */
+  private int unneededForRecovery(Stripe s) {
+    if (!raid6 || failed != 1) {
+      return -1;
+    }
+    int target = failedNum[0];
+    int unread = target == s.qdIdx ? s.pdIdx : s.qdIdx;
+    if (engine.replacing(unread, s.sector)) {
+      return -1;
+    }
+    return unread;
   }
 
   private void startCheck(Stripe s) {

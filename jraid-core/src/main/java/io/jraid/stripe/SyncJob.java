@@ -1,7 +1,6 @@
 package io.jraid.stripe;
 
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -54,7 +53,18 @@ public final class SyncJob {
 
   private volatile @org.jspecify.annotations.Nullable String abortReason;
   private final Consumer<SyncJob> onFinish;
-  private final Semaphore window = new Semaphore(WINDOW);
+
+  /** Window places free; the pass thread waits for {@link #REFILL} of them at once. */
+  private final java.util.concurrent.atomic.AtomicInteger free =
+      new java.util.concurrent.atomic.AtomicInteger(WINDOW);
+
+  /**
+   * The pass sends stripes in groups of this many, waking only when as many places are free: on a
+   * machine with few cores, waking it for every finished stripe costs more than the stripe.
+   */
+  static final int REFILL = WINDOW / 4;
+
+  private volatile boolean waitingForRoom;
   private final ArrayIo io;
   private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicLong mismatchSectors = new AtomicLong();
@@ -194,7 +204,7 @@ public final class SyncJob {
           sector = wanted;
           continue;
         }
-        if (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+        if (!takePlace()) {
           continue; // look at cancellation again (an aborted pass may never free the window)
         }
         pace();
@@ -215,6 +225,36 @@ public final class SyncJob {
       } finally {
         finished.countDown();
       }
+    }
+  }
+
+  /**
+   * Takes one place in the window; when none is free, waits (up to 10 ms) until a group of {@link
+   * #REFILL} is.
+   */
+  private boolean takePlace() throws InterruptedException {
+    int now = free.get();
+    if (now == 0) {
+      waitingForRoom = true;
+      if (free.get() < REFILL) { // seen after the flag is up: a release now will wake us
+        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+      }
+      waitingForRoom = false;
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      now = free.get();
+      if (now == 0) {
+        return false;
+      }
+    }
+    free.decrementAndGet(); // only this thread takes places
+    return true;
+  }
+
+  private void release(int places) {
+    if (free.addAndGet(places) >= REFILL && waitingForRoom) {
+      java.util.concurrent.locks.LockSupport.unpark(thread);
     }
   }
 
@@ -342,7 +382,7 @@ public final class SyncJob {
   private void stripeFinished(long sector) {
     if (abortReason != null) {
       // Not done: an aborted pass's checkpoint stays below every stripe it could not finish.
-      window.release();
+      release(1);
       return;
     }
     stripesDone.incrementAndGet();
@@ -366,7 +406,7 @@ public final class SyncJob {
       }
     }
     if (advanced > 0) {
-      window.release(advanced);
+      release(advanced);
     }
   }
 

@@ -184,6 +184,15 @@ class RecoveryTest {
       assertThat(job.await(60, TimeUnit.SECONDS)).isTrue();
       assertThat(job.completed()).isTrue();
       assertThat(e.audit()).isEmpty();
+      // Every stripe reads what rebuilding its block needs: all the others on RAID-4/5; on RAID-6
+      // all but one syndrome (a data block or P from P and the data, Q from the data alone).
+      long reads = 0;
+      for (StripeEngine.MemberStats m : e.stats().members) {
+        reads += m.reads.sum();
+      }
+      long stripes = g.devSectors() / 8;
+      int needed = g.raidDisks() - (g.level() == 6 ? 2 : 1);
+      assertThat(reads).as("seed %d: member reads", seed).isEqualTo(stripes * needed);
     }
     long from = g.dataOffset() * 512;
     long to = from + g.devSectors() * 512;
