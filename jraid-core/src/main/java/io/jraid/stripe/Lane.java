@@ -71,6 +71,15 @@ final class Lane implements Runnable {
   private final Thread thread;
   private volatile boolean stopping;
 
+  /**
+   * The stripe in {@link #handle(Stripe)} on the lane's thread: completions that arrive for it on
+   * that thread (devices and operations that complete at once) need no trip through the queue.
+   */
+  private @Nullable Stripe handling;
+
+  /** {@link #handling}'s last pass posted it (completions, or a request for one more pass). */
+  private boolean repostedWhileHandling;
+
   /** Set while the lane is (about to be) parked: only then do posters pay for an unpark. */
   private volatile boolean sleeping;
 
@@ -115,6 +124,10 @@ final class Lane implements Runnable {
 
   /** Queues a stripe for handling (any thread; at most once until the lane takes it). */
   void post(Stripe stripe) {
+    if (stripe == handling && Thread.currentThread().equals(thread)) {
+      repostedWhileHandling = true; // its own pass asks: handle (below) sees to it
+      return;
+    }
     if (stripe.queued.compareAndSet(false, true)) {
       ready.offer(stripe);
       wake();
@@ -204,12 +217,22 @@ final class Lane implements Runnable {
       // Completions that arrived during the pass (devices and operations that complete at once,
       // on this thread) are taken right away rather than after a trip through the queue.
       int passes = 0;
+      handling = s;
       do {
+        repostedWhileHandling = false;
         handler.handle(s);
       } while (++passes < MAX_PASSES_AT_ONCE && s.completionsPending());
     } catch (RuntimeException | Error e) {
       // A bug, not an I/O error (those are values): say so loudly, keep the lane alive.
       LOG.log(System.Logger.Level.ERROR, "lane " + index + ": handling " + s + " failed", e);
+      return;
+    } finally {
+      handling = null;
+    }
+    if (repostedWhileHandling || s.completionsPending()) {
+      // The last pass asked for another (not for a completion, which the loop takes), or the
+      // passes in a row ran out: the stripe waits its turn in the queue.
+      post(s);
       return;
     }
     if (s.idle()) {

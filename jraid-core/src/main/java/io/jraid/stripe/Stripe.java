@@ -154,8 +154,13 @@ final class Stripe {
 
   final MemorySegment[] sourcesB;
 
-  /** Source arrays of every length 0..disks, for XORs over a varying set of blocks. */
+  /**
+   * Source arrays of every length 0..disks, for XORs over a varying set of blocks; a second set for
+   * the second step of a chain, whose sources must not overwrite the first step's.
+   */
   private final MemorySegment[][] sourcesByCount;
+
+  private final MemorySegment[][] secondSourcesByCount;
 
   /** A read-modify-write has copied its new data in (second step running). */
   boolean rmwDrained;
@@ -180,8 +185,10 @@ final class Stripe {
     this.sourcesA = new MemorySegment[syndromeSources];
     this.sourcesB = new MemorySegment[syndromeSources];
     this.sourcesByCount = new MemorySegment[disks + 1][];
+    this.secondSourcesByCount = new MemorySegment[disks + 1][];
     for (int n = 0; n <= disks; n++) {
       sourcesByCount[n] = new MemorySegment[n];
+      secondSourcesByCount[n] = new MemorySegment[n];
     }
   }
 
@@ -201,6 +208,11 @@ final class Stripe {
   /** A reusable source array of length {@code n} (the caller fills every entry). */
   MemorySegment[] sources(int n) {
     return sourcesByCount[n];
+  }
+
+  /** Like {@link #sources(int)}, for a chain's second step. */
+  MemorySegment[] secondSources(int n) {
+    return secondSourcesByCount[n];
   }
 
   /** Whether nothing is pending on the stripe, so it can go back to the inactive list. */

@@ -598,9 +598,11 @@ final class StripeHandler {
     if (forceRcw) {
       rmw = Integer.MAX_VALUE / 2;
     }
+    // md's choice: the cheaper mode reads what it lacks (a tie goes to reconstruct-write); when
+    // one mode already has everything (cost 0), nothing more is read and it starts below.
     if (rmw < rcw && rmw > 0) {
       requestPrereads(s, true);
-    } else if (rcw > 0) {
+    } else if (rcw <= rmw && rcw > 0) {
       requestPrereads(s, false);
     }
     boolean anyLocked = false;
@@ -664,9 +666,11 @@ final class StripeHandler {
     lane.undelay(s);
     lockParity(s);
     s.rmwDrained = false;
+    boolean onLoan = true;
     for (Dev d : s.devs) {
       if (d.towrite != null) {
         d.set(LOCKED | PREXOR);
+        onLoan &= drainsWithoutCopy(d.towrite);
       }
     }
     MemorySegment p = s.devs[s.pdIdx].page;
@@ -683,11 +687,23 @@ final class StripeHandler {
       op.xorDropDst(p, blocksWith(s, false));
     }
     s.reconstruct = ReconstructState.PREXOR_DRAIN_RUN;
+    if (onLoan) {
+      // The new data stays in the writers' buffers and the old stays in the cache pages, so
+      // the drain cannot overwrite what the prexor reads: both steps go as one chain (md chains
+      // prexor, biodrain and reconstruct the same way), one pass fewer per write.
+      startChain(s, op, drainAndReconstructOp(s));
+      return;
+    }
     startChain(s, op, null);
   }
 
   /** Read-modify-write, second step: copy the new data in and add it to P (and Q). */
   private void drainAndReconstructRmw(Stripe s) {
+    startChain(s, drainAndReconstructOp(s), null);
+  }
+
+  /** Drains the prexored blocks and makes the operation that adds the new data to P (and Q). */
+  private Operation drainAndReconstructOp(Stripe s) {
     for (Dev d : s.devs) {
       if (d.has(PREXOR)) { // only the blocks whose old data left parity; later writes wait
         d.clear(PREXOR);
@@ -708,7 +724,7 @@ final class StripeHandler {
     } else {
       op.xorDropDst(p, blocksWith(s, true));
     }
-    startChain(s, op, null);
+    return op;
   }
 
   /** The buffers of the blocks being written: queued writes, or (after the drain) written. */
@@ -719,7 +735,8 @@ final class StripeHandler {
         n++;
       }
     }
-    MemorySegment[] sources = s.sources(n);
+    // The drained blocks are the second step of a read-modify-write chain: their own array.
+    MemorySegment[] sources = written ? s.secondSources(n) : s.sources(n);
     int k = 0;
     for (Dev d : s.devs) {
       if (written ? d.written != null : d.towrite != null) {
@@ -746,13 +763,7 @@ final class StripeHandler {
     Bio list = d.towrite;
     d.towrite = null;
     boolean fua = false;
-    if (list != null
-        && list.next == null
-        && list.blockOffset == 0
-        && list.length == StripeEngine.BLOCK
-        && engine.skipCopy
-        && (list.io.buffer.address() + list.bufferOffset) % 32 == 0
-        && list.io.buffer.isNative()) {
+    if (list != null && drainsWithoutCopy(list)) {
       d.page = list.io.buffer.asSlice(list.bufferOffset, StripeEngine.BLOCK);
       d.set(SKIP_COPY);
       fua = list.io.fua;
@@ -768,6 +779,16 @@ final class StripeHandler {
     if (fua) {
       d.set(WANTFUA);
     }
+  }
+
+  /** Whether the block's queued writes are one aligned whole-block write whose page can be lent. */
+  private boolean drainsWithoutCopy(Bio list) {
+    return list.next == null
+        && list.blockOffset == 0
+        && list.length == StripeEngine.BLOCK
+        && engine.skipCopy
+        && (list.io.buffer.address() + list.bufferOffset) % 32 == 0
+        && list.io.buffer.isNative();
   }
 
   // ---- operation chains ----------------------------------------------------------------------

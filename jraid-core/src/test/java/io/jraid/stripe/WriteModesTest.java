@@ -1,0 +1,69 @@
+package io.jraid.stripe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.device.MemoryDevice;
+import io.jraid.layout.Algorithm;
+import io.jraid.stripe.EngineHarness.Shape;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * md's choice between read-modify-write and reconstruct-write for one 4 KiB write into a stripe
+ * that is not cached, counted in member I/O: read-modify-write reads the old block and the
+ * syndromes (1 + parities), reconstruct-write reads the other data blocks; the cheaper wins and a
+ * tie goes to reconstruct-write. Either way the block and the syndromes are written, nothing more
+ * is read, and the data and parity come out right.
+ */
+class WriteModesTest {
+
+  @ParameterizedTest(name = "RAID-{0} of {1}: {2} reads")
+  @CsvSource({
+    "5, 3, 1", // rcw: the other data block (rmw would read 2)
+    "5, 4, 2", // rmw 2 vs rcw 2: a tie, rcw
+    "5, 5, 2", // rmw: old data and P (rcw would read 3)
+    "5, 8, 2", "6, 4, 1", // rcw: the other data block (rmw would read 3)
+    "6, 6, 3", // rmw 3 vs rcw 3: a tie, rcw
+    "6, 8, 3", // rmw: old data, P and Q (rcw would read 5)
+  })
+  void oneBlockWriteReadsWhatTheCheaperModeNeeds(int level, int disks, int expectedReads)
+      throws Exception {
+    Shape shape = new Shape(level, Algorithm.LEFT_SYMMETRIC, disks, 64, 4);
+    var g = shape.geometry();
+    MemoryDevice[] members = new MemoryDevice[disks];
+    for (int i = 0; i < disks; i++) {
+      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
+    }
+    try (StripeEngine e =
+            new StripeEngine(
+                "modes",
+                g,
+                members.clone(),
+                new StripeEngine.Options(64, 1, false, true, true, 0));
+        Arena arena = Arena.ofShared()) {
+      MemorySegment block = arena.allocate(4096, 4096);
+      for (long i = 0; i < 4096; i += 8) {
+        block.set(ValueLayout.JAVA_LONG, i, 0x0123_4567_89ab_cdefL * (i + 1));
+      }
+      long offset = 3 * 4096L; // the fourth stripe of the first chunk: nothing cached
+      ReferenceModelTest.await(done -> e.write(block, offset, false, done));
+      long reads = 0;
+      long writes = 0;
+      for (StripeEngine.MemberStats m : e.stats().members) {
+        reads += m.reads.sum();
+        writes += m.writes.sum();
+      }
+      assertThat(reads).as("member reads").isEqualTo(expectedReads);
+      assertThat(writes).as("member writes: the block and each syndrome").isEqualTo(level - 3L);
+      MemorySegment back = arena.allocate(4096, 4096);
+      ReferenceModelTest.await(done -> e.read(back, offset, done));
+      assertThat(back.mismatch(block)).isEqualTo(-1);
+      assertThat(e.audit()).isEmpty();
+    }
+    EngineHarness.assertParityConsistent(g, (BlockDevice[]) members);
+  }
+}
