@@ -43,6 +43,11 @@ final class StripeHandler {
   /** Per pass: whether member i can be read for this stripe (md's R5_Insync). */
   private final boolean[] insync;
 
+  /** The fill planner's input and output, reused for every pass. */
+  private final FillPlanner.View view;
+
+  private final FillPlanner.Plan plan;
+
   /** P and Q recomputed from the data, for locating a RAID-6 mismatch (lane-owned). */
   private final MemorySegment scratchP;
 
@@ -58,6 +63,8 @@ final class StripeHandler {
     this.maxDegraded = engine.maxDegraded;
     this.raid6 = engine.raid6;
     this.insync = new boolean[disks];
+    this.view = new FillPlanner.View(disks, raid6);
+    this.plan = new FillPlanner.Plan(disks);
   }
 
   // ---- entry: a piece joins the stripe
@@ -136,10 +143,7 @@ final class StripeHandler {
         && !s.opsRunning
         && s.chainLength == 0
         && s.computeA < 0) {
-      fetch(s);
-      if (s.computeA < 0) {
-        dirty(s);
-      }
+      fillAndDirty(s);
       repairReadErrors(s);
     }
     if (s.sync != null) {
@@ -379,97 +383,43 @@ final class StripeHandler {
     }
   }
 
-  /** Fill (md's fetch_block): read or compute the blocks readers and partial writers need. */
-  private void fetch(Stripe s) {
-    boolean failedNeeded = false;
-    for (int f = 0; f < Math.min(failed, 2); f++) {
-      Dev d = s.devs[failedNum[f]];
-      if (!d.has(UPTODATE) && (d.toread != null || (d.towrite != null && !d.has(OVERWRITE)))) {
-        failedNeeded = true;
-      }
-    }
-    boolean forWrite = failed > 0 && anyTowrite(s) && failedNeededForWrite(s);
-    failedNeeded |= forWrite;
+  /**
+   * Fill and dirtying (md's fetch_block and handle_stripe_dirtying): the stripe as {@link
+   * FillPlanner} sees it, its plan, and the plan carried out.
+   */
+  private void fillAndDirty(Stripe s) {
+    FillPlanner.View v = view;
     for (Dev d : s.devs) {
-      if (d.has(UPTODATE) || d.has(LOCKED) || d.has(WANTCOMPUTE)) {
-        continue;
-      }
-      boolean need = d.toread != null || (d.towrite != null && !d.has(OVERWRITE));
-      if (failedNeeded && insync[d.index]) {
-        need = true; // everything else is needed to rebuild what the failed member held
-      }
-      if (!need) {
-        continue;
-      }
-      if (insync[d.index]) {
+      int i = d.index;
+      v.flags[i] = d.flags;
+      v.toread[i] = d.toread != null;
+      v.towrite[i] = d.towrite != null;
+      v.insync[i] = insync[i];
+    }
+    v.pdIdx = s.pdIdx;
+    v.qdIdx = s.qdIdx;
+    v.failed = failed;
+    v.failedNum[0] = failedNum[0];
+    v.failedNum[1] = failedNum[1];
+    v.prereadActive = s.prereadActive;
+    v.forceRcw = failed > 0 || engine.rmwDisabled || s.sector >= engine.syncedBelow();
+    FillPlanner.Plan p = plan;
+    FillPlanner.plan(v, p);
+    for (Dev d : s.devs) {
+      if (p.read[d.index]) {
         d.set(WANTREAD | LOCKED);
       }
     }
-    if (failed > 0) {
-      computeMissing(s, forWrite);
+    if (p.delay) {
+      lane.delay(s);
     }
-  }
-
-  /**
-   * With failed members, writes run as reconstruct-writes; a failed data block that is not fully
-   * overwritten must then be rebuilt first (its old contents go into the new parity).
-   */
-  private boolean failedNeededForWrite(Stripe s) {
-    for (int f = 0; f < Math.min(failed, 2); f++) {
-      int i = failedNum[f];
-      Dev d = s.devs[i];
-      if (i != s.pdIdx && i != s.qdIdx && !d.has(OVERWRITE) && !d.has(UPTODATE)) {
-        return true;
-      }
+    if (p.computeA >= 0) {
+      startCompute(s, p.computeA, p.computeB);
     }
-    return false;
-  }
-
-  private static boolean anyTowrite(Stripe s) {
-    for (Dev d : s.devs) {
-      if (d.towrite != null) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Computes failed blocks someone needs, once every other block is up to date (md 5.4). */
-  private void computeMissing(Stripe s, boolean forWrite) {
-    boolean wantedAny = false;
-    for (int f = 0; f < Math.min(failed, 2); f++) {
-      Dev d = s.devs[failedNum[f]];
-      boolean data = d.index != s.pdIdx && d.index != s.qdIdx;
-      if (!d.has(UPTODATE)
-          && !d.has(LOCKED)
-          && (d.toread != null
-              || (d.towrite != null && !d.has(OVERWRITE))
-              || d.has(READ_ERROR)
-              || (forWrite && data))) {
-        wantedAny = true;
-      }
-    }
-    if (!wantedAny) {
-      return;
-    }
-    int a = -1;
-    int b = -1;
-    int missing = 0;
-    for (Dev d : s.devs) {
-      if (!d.has(UPTODATE)) {
-        if (d.has(LOCKED) || insync[d.index]) {
-          return; // a read is still coming (or must come): compute when everything is in
-        }
-        missing++;
-        if (a < 0) {
-          a = d.index;
-        } else {
-          b = d.index;
-        }
-      }
-    }
-    if (missing == 1 || (missing == 2 && raid6)) {
-      startCompute(s, a, b);
+    switch (p.write) {
+      case RECONSTRUCT -> startRcw(s);
+      case READ_MODIFY_WRITE -> startRmw(s);
+      case NONE -> {}
     }
   }
 
@@ -574,72 +524,6 @@ final class StripeHandler {
 
   // ---- dirtying: rmw vs rcw (md 5.5)
   // -------------------------------------------------------------
-
-  private void dirty(Stripe s) {
-    if (!anyTowrite(s)) {
-      return;
-    }
-    int rmw = 0;
-    int rcw = 0;
-    boolean forceRcw = failed > 0 || engine.rmwDisabled || s.sector >= engine.syncedBelow();
-    for (Dev d : s.devs) {
-      int i = d.index;
-      boolean parity = i == s.pdIdx || i == s.qdIdx;
-      boolean have = d.has(UPTODATE) || d.has(WANTCOMPUTE);
-      boolean busy = d.has(LOCKED);
-      int cost = insync[i] ? 1 : 2 * disks;
-      if ((d.towrite != null || parity) && !busy && !have) {
-        rmw += cost;
-      }
-      if (!d.has(OVERWRITE) && !parity && !busy && !have) {
-        rcw += cost;
-      }
-    }
-    if (forceRcw) {
-      rmw = Integer.MAX_VALUE / 2;
-    }
-    // md's choice: the cheaper mode reads what it lacks (a tie goes to reconstruct-write); when
-    // one mode already has everything (cost 0), nothing more is read and it starts below.
-    if (rmw < rcw && rmw > 0) {
-      requestPrereads(s, true);
-    } else if (rcw <= rmw && rcw > 0) {
-      requestPrereads(s, false);
-    }
-    boolean anyLocked = false;
-    for (Dev d : s.devs) {
-      anyLocked |= d.has(LOCKED) || d.has(WANTREAD);
-    }
-    if (!anyLocked && (rcw == 0 || rmw == 0)) {
-      if (rcw == 0) {
-        startRcw(s);
-      } else {
-        startRmw(s);
-      }
-    }
-  }
-
-  /** Reads what the chosen write mode needs — now if allowed, else the stripe waits (delayed). */
-  private void requestPrereads(Stripe s, boolean rmw) {
-    boolean wanted = false;
-    for (Dev d : s.devs) {
-      int i = d.index;
-      boolean parity = i == s.pdIdx || i == s.qdIdx;
-      if (d.has(UPTODATE) || d.has(LOCKED) || d.has(WANTCOMPUTE) || !insync[i]) {
-        continue;
-      }
-      boolean need = rmw ? (d.towrite != null || parity) : (!d.has(OVERWRITE) && !parity);
-      if (need) {
-        if (s.prereadActive) {
-          d.set(WANTREAD | LOCKED);
-        } else {
-          wanted = true;
-        }
-      }
-    }
-    if (wanted) {
-      lane.delay(s);
-    }
-  }
 
   /** Reconstruct-write: copy the new data in, compute parity from all data (md 6.1 RCW). */
   private void startRcw(Stripe s) {
