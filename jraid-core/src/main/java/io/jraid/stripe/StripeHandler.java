@@ -23,9 +23,10 @@ import org.jspecify.annotations.Nullable;
  * blocks whose member writes (data and parity) are done complete their requests; (6) up-to-date
  * blocks serve their readers (BIOFILL); (7) fill: read, or compute from the others, what readers
  * and partial writers need; (8) dirtying: read-modify-write or reconstruct-write by md's cost rule,
- * pre-reads parked on the delayed list unless allowed; (9) read-error repair: rewrite a computed
- * block to the member that failed to read it, then read it back; (10) I/O for every WANTREAD and
- * WANTWRITE.
+ * pre-reads parked on the delayed list unless allowed — steps 7 and 8 are decided by {@link
+ * FillPlanner}, a pure function of a view of the stripe, and carried out here; (9) read-error
+ * repair: rewrite a computed block to the member that failed to read it, then read it back; (10)
+ * I/O for every WANTREAD and WANTWRITE.
  */
 final class StripeHandler {
 
