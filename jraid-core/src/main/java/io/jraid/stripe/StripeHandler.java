@@ -389,6 +389,13 @@ final class StripeHandler {
    * FillPlanner} sees it, its plan, and the plan carried out.
    */
   private void fillAndDirty(Stripe s) {
+    boolean anything = false;
+    for (Dev d : s.devs) {
+      anything |= d.toread != null || d.towrite != null || d.has(READ_ERROR);
+    }
+    if (!anything) {
+      return; // no reader, writer or block to repair: the plan would be empty
+    }
     FillPlanner.View v = view;
     for (Dev d : s.devs) {
       int i = d.index;
