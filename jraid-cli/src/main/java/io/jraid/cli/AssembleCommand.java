@@ -110,6 +110,15 @@ final class AssembleCommand implements Callable<Integer> {
           .append(m.events())
           .append(")\n");
     }
+    for (AssemblyDecision.Replacement r : d.replacements()) {
+      out.append("  replacing slot ")
+          .append(r.role())
+          .append(": ")
+          .append(r.member().path())
+          .append(" (copied up to member sector ")
+          .append(r.copiedBelow())
+          .append(", resumes)\n");
+    }
     for (Excluded e : d.excluded()) {
       out.append("  left out ")
           .append(e.member().path())
@@ -170,6 +179,12 @@ final class AssembleCommand implements Callable<Integer> {
     }
     json.put("slots", slots);
     json.put("spares", d.spares().stream().map(Member::path).toList());
+    List<Object> replacing = new ArrayList<>();
+    for (AssemblyDecision.Replacement r : d.replacements()) {
+      replacing.add(
+          Map.of("slot", r.role(), "member", r.member().path(), "copiedBelow", r.copiedBelow()));
+    }
+    json.put("replacements", replacing);
     List<Object> excluded = new ArrayList<>();
     for (Excluded e : d.excluded()) {
       excluded.add(Map.of("member", e.member().path(), "reason", e.reason()));

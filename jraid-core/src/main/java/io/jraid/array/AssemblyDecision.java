@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param spares members without a slot that would be kept as spares
  * @param excluded members left out, each with the reason
  * @param notes other things worth knowing (e.g. a member taking its role from a newer superblock)
+ * @param replacements unfinished replacements (md's replace) whose copy resumes when the array runs
  */
 public record AssemblyDecision(
     Verdict verdict,
@@ -23,7 +24,8 @@ public record AssemblyDecision(
     List<Slot> slots,
     List<Member> spares,
     List<Excluded> excluded,
-    List<String> notes) {
+    List<String> notes,
+    List<Replacement> replacements) {
 
   /** Copies the lists. */
   public AssemblyDecision {
@@ -31,7 +33,30 @@ public record AssemblyDecision(
     spares = List.copyOf(spares);
     excluded = List.copyOf(excluded);
     notes = List.copyOf(notes);
+    replacements = List.copyOf(replacements);
   }
+
+  /** A decision with no unfinished replacement. */
+  public AssemblyDecision(
+      Verdict verdict,
+      String reason,
+      Superblock1 freshest,
+      List<Slot> slots,
+      List<Member> spares,
+      List<Excluded> excluded,
+      List<String> notes) {
+    this(verdict, reason, freshest, slots, spares, excluded, notes, List.of());
+  }
+
+  /**
+   * A member that was being made a copy of an in-sync slot's member when the array stopped (md's
+   * replace): it holds current data below {@code copiedBelow} and the copy resumes from there.
+   *
+   * @param role the slot it replaces
+   * @param member the replacement
+   * @param copiedBelow member sectors already copied (its superblock's recovery offset)
+   */
+  public record Replacement(int role, Member member, long copiedBelow) {}
 
   /** The possible outcomes, from best to worst. */
   public enum Verdict {

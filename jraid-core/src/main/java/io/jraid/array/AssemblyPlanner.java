@@ -1,6 +1,7 @@
 package io.jraid.array;
 
 import io.jraid.array.AssemblyDecision.Excluded;
+import io.jraid.array.AssemblyDecision.Replacement;
 import io.jraid.array.AssemblyDecision.Slot;
 import io.jraid.array.AssemblyDecision.SlotState;
 import io.jraid.array.AssemblyDecision.Verdict;
@@ -169,6 +170,7 @@ public final class AssemblyPlanner {
     private final Member[] holders;
     private final List<Member> spares = new ArrayList<>();
     private final List<Member> replacements = new ArrayList<>();
+    private final List<Replacement> resumable = new ArrayList<>();
     private final List<Excluded> excluded = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
@@ -191,6 +193,20 @@ public final class AssemblyPlanner {
         } else if (holders[role] == null) {
           holders[role] = r; // md: the replacement stands in, rebuilt as far as it was copied
           notes.add(r + " was replacing slot " + role + " and takes it (its member is missing)");
+        } else if (!holders[role].superblock().has(FeatureMap.RECOVERY_OFFSET)
+            && resumable.stream().noneMatch(x -> x.role() == role)) {
+          // md: the copy of an in-sync member resumes where it stopped.
+          long copied =
+              r.superblock().has(FeatureMap.RECOVERY_OFFSET) ? r.superblock().recoveryOffset() : 0;
+          resumable.add(new Replacement(role, r, copied));
+          notes.add(
+              r
+                  + " was replacing slot "
+                  + role
+                  + " ("
+                  + holders[role]
+                  + "); the copy resumes at member sector "
+                  + copied);
         } else {
           excluded.add(
               new Excluded(
@@ -199,7 +215,7 @@ public final class AssemblyPlanner {
                       + role
                       + " (held by "
                       + holders[role]
-                      + "); jraid manage --add it again to reuse it"));
+                      + ", which is not in sync); jraid manage --add it again to reuse it"));
         }
       }
       List<Slot> slots = new ArrayList<>();
@@ -405,7 +421,7 @@ public final class AssemblyPlanner {
     }
 
     private AssemblyDecision decision(Verdict verdict, String reason, List<Slot> slots) {
-      return new AssemblyDecision(verdict, reason, sb, slots, spares, excluded, notes);
+      return new AssemblyDecision(verdict, reason, sb, slots, spares, excluded, notes, resumable);
     }
 
     private static List<Integer> roles(List<Slot> slots, SlotState state) {

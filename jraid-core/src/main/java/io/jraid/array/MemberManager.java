@@ -129,10 +129,15 @@ final class MemberManager implements AutoCloseable {
     this.bitmap = bitmap;
   }
 
-  /** Registers a device present at assembly (a slot's member, or a spare with slot -1). */
-  void hold(BlockDevice device, String path, int devNumber, int slot) {
+  /**
+   * Registers a device present at assembly: a slot's member, a spare (slot -1), or an unfinished
+   * replacement of {@code slot}'s member that the engine already copies to.
+   */
+  void hold(BlockDevice device, String path, int devNumber, int slot, boolean replacing) {
+    Held h = new Held(device, path, devNumber, slot);
+    h.replacing = replacing;
     synchronized (held) {
-      held.add(new Held(device, path, devNumber, slot));
+      held.add(h);
     }
   }
 

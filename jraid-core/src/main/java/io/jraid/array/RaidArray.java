@@ -97,6 +97,7 @@ public final class RaidArray implements BlockDevice {
     BlockDevice[] members = new BlockDevice[decision.slots().size()];
     BlockDevice[] rebuilding = new BlockDevice[decision.slots().size()];
     List<BlockDevice> spares = new ArrayList<>();
+    List<BlockDevice> replacing = new ArrayList<>();
     try {
       for (Slot slot : decision.slots()) {
         Member m = slot.member();
@@ -119,6 +120,11 @@ public final class RaidArray implements BlockDevice {
           BlockDevice device = opener.open(Path.of(spare.path()), false);
           opened.add(device);
           spares.add(device);
+        }
+        for (AssemblyDecision.Replacement r : decision.replacements()) {
+          BlockDevice device = opener.open(Path.of(r.member().path()), false);
+          opened.add(device);
+          replacing.add(device);
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -149,7 +155,11 @@ public final class RaidArray implements BlockDevice {
           array.engine.addMember(slot.role(), device, slot.recoveryOffset());
         }
       }
-      MemberSuperblocks sbs = superblocksOf(decision, members, rebuilding, spares);
+      for (int i = 0; i < replacing.size(); i++) {
+        AssemblyDecision.Replacement r = decision.replacements().get(i);
+        array.engine.addReplacement(r.role(), replacing.get(i), r.copiedBelow());
+      }
+      MemberSuperblocks sbs = superblocksOf(decision, members, rebuilding, spares, replacing);
       array.superblocks = sbs;
       array.safeMode =
           new SafeMode(
@@ -179,7 +189,8 @@ public final class RaidArray implements BlockDevice {
             e.device(),
             pathOf(decision, own),
             own.devNumber(),
-            RoleTable.isSlot(own.role()) ? own.role() : -1);
+            RoleTable.isSlot(own.role()) ? own.role() : -1,
+            own.has(FeatureMap.REPLACEMENT) && replacing.contains(e.device()));
       }
       array.manager = manager;
       manager.start(); // resync a dirty array, rebuild onto rebuilding members and spares
@@ -347,6 +358,11 @@ public final class RaidArray implements BlockDevice {
         return m.path();
       }
     }
+    for (AssemblyDecision.Replacement r : decision.replacements()) {
+      if (r.member().superblock().devNumber() == own.devNumber()) {
+        return r.member().path();
+      }
+    }
     return "descriptor " + own.devNumber();
   }
 
@@ -358,7 +374,8 @@ public final class RaidArray implements BlockDevice {
       AssemblyDecision decision,
       @Nullable BlockDevice[] members,
       @Nullable BlockDevice[] rebuilding,
-      List<BlockDevice> spares) {
+      List<BlockDevice> spares,
+      List<BlockDevice> replacing) {
     long events = decision.freshest().events();
     List<MemberSuperblocks.Entry> entries = new ArrayList<>();
     for (Slot slot : decision.slots()) {
@@ -374,6 +391,10 @@ public final class RaidArray implements BlockDevice {
     for (int i = 0; i < spares.size(); i++) {
       Superblock1 own = decision.spares().get(i).superblock();
       entries.add(new MemberSuperblocks.Entry(spares.get(i), aligned(own, events)));
+    }
+    for (int i = 0; i < replacing.size(); i++) {
+      Superblock1 own = decision.replacements().get(i).member().superblock();
+      entries.add(new MemberSuperblocks.Entry(replacing.get(i), aligned(own, events)));
     }
     return new MemberSuperblocks(entries, java.time.InstantSource.system());
   }

@@ -696,6 +696,18 @@ public final class StripeEngine implements AutoCloseable {
    * once, rebuilt as far as it was copied.
    */
   public synchronized void addReplacement(int slot, BlockDevice device) {
+    addReplacement(slot, device, 0);
+  }
+
+  /**
+   * {@link #addReplacement(int, BlockDevice)} for a copy that already holds current data below
+   * member sector {@code copiedBelow} (an interrupted replacement resumed at assembly).
+   */
+  public synchronized void addReplacement(int slot, BlockDevice device, long copiedBelow) {
+    if (copiedBelow < 0 || copiedBelow % (BLOCK / 512) != 0) {
+      throw new IllegalArgumentException(
+          name + ": replacement copied below " + copiedBelow + ": not a stripe boundary");
+    }
     if (!memberInSync(slot)) {
       throw new IllegalStateException(
           name + ": slot " + slot + " has no in-sync member to replace");
@@ -707,7 +719,7 @@ public final class StripeEngine implements AutoCloseable {
       throw new IllegalArgumentException(
           device.name() + ": too small to replace slot " + slot + "'s member");
     }
-    replacedBelow.set(slot, 0);
+    replacedBelow.set(slot, Math.min(copiedBelow, geometry.devSectors()));
     BlockDevice[] next = replacements.clone();
     next[slot] = device;
     replacements = next;

@@ -611,6 +611,59 @@ class ManageTest {
   }
 
   @Test
+  void aReplacementInterruptedByAStopResumesWhereItStoppedAtTheNextAssembly() throws Exception {
+    long seed = Seeds.of(67, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    Path spare = blank("copy.img");
+    Path victim = paths.get(1);
+    byte[] data;
+    long stoppedAt;
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      data = fill(array, random);
+      array.add(spare, false);
+      array.speedLimits(1024, 1024);
+      array.replace(victim.toString(), spare.toString());
+      await(array, "part copied", v -> view(array, spare).recoveredBelow() >= 2048);
+    } // the stop records how far the copy got
+    Superblock1 copy = sb(spare);
+    assertThat(copy.has(FeatureMap.REPLACEMENT)).isTrue();
+    stoppedAt = copy.recoveryOffset();
+    assertThat(stoppedAt).isPositive();
+    List<Path> all = new ArrayList<>(paths);
+    all.add(spare);
+    AssemblyDecision d = decide(all);
+    assertThat(d.replacements())
+        .as(d.excluded().toString())
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.role()).isEqualTo(1);
+          assertThat(r.copiedBelow()).isEqualTo(stoppedAt);
+        });
+    try (RaidArray array = RaidArray.open(d, false)) {
+      assertThat(view(array, spare).state()).isEqualTo(MemberView.State.REBUILDING);
+      assertThat(view(array, spare).recoveredBelow()).isGreaterThanOrEqualTo(stoppedAt);
+      assertThat(array.engine().failedMembers()).as("redundancy intact while copying").isZero();
+      array.speedLimits(200_000, 200_000);
+      awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
+      await(
+          array,
+          "replaced",
+          v -> allActive(v, 4) && view(array, victim).state() == MemberView.State.FAULTY);
+      assertThat(view(array, spare).slot()).isEqualTo(1);
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+      array.remove(victim.toString());
+    }
+    List<Path> now = new ArrayList<>(paths);
+    now.set(1, spare);
+    AssemblyDecision again = decide(now);
+    assertThat(again.verdict()).as(again.reason()).isEqualTo(AssemblyDecision.Verdict.CLEAN);
+    try (RaidArray array = RaidArray.open(again, true)) {
+      assertThat(contents(array)).as("seed %d: the copy alone", seed).isEqualTo(data);
+    }
+  }
+
+  @Test
   void aMemberFailingDuringItsReplacementHandsOverToTheCopy() throws Exception {
     long seed = Seeds.of(66, 0);
     SplittableRandom random = new SplittableRandom(seed);
