@@ -36,18 +36,6 @@ public record AssemblyDecision(
     replacements = List.copyOf(replacements);
   }
 
-  /** A decision with no unfinished replacement. */
-  public AssemblyDecision(
-      Verdict verdict,
-      String reason,
-      Superblock1 freshest,
-      List<Slot> slots,
-      List<Member> spares,
-      List<Excluded> excluded,
-      List<String> notes) {
-    this(verdict, reason, freshest, slots, spares, excluded, notes, List.of());
-  }
-
   /**
    * A member that was being made a copy of an in-sync slot's member when the array stopped (md's
    * replace): it holds current data below {@code copiedBelow} and the copy resumes from there.

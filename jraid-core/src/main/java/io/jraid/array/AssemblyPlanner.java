@@ -61,6 +61,7 @@ public final class AssemblyPlanner {
           List.of(),
           List.of(),
           members.stream().map(m -> new Excluded(m, RoleTable.describe(m.ownRole()))).toList(),
+          List.of(),
           List.of());
     }
     for (Member m : members) {

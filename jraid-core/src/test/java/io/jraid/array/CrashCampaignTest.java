@@ -859,7 +859,8 @@ class CrashCampaignTest {
                 d.slots(),
                 d.spares(),
                 d.excluded(),
-                d.notes());
+                d.notes(),
+                d.replacements());
         forced = true;
         TALLY.forced.incrementAndGet();
       }

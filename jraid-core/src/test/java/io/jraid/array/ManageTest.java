@@ -593,13 +593,7 @@ class ManageTest {
         array.write(src, at);
       }
       System.arraycopy(more, 0, data, (int) at, more.length);
-      array.speedLimits(200_000, 200_000);
-      awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
-      await(array, "replaced", v -> allActive(v, 4));
-      assertThat(view(array, spare).slot()).isEqualTo(2);
-      assertThat(view(array, victim).state()).isEqualTo(MemberView.State.FAULTY);
-      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
-      array.remove(victim.toString());
+      finishReplacement(array, spare, victim, 2, data, seed);
     }
     Superblock1 s = sb(spare);
     assertThat(s.role()).isEqualTo(2);
@@ -608,6 +602,21 @@ class ManageTest {
     now.set(2, spare);
     AssemblyDecision again = decide(now);
     assertThat(again.verdict()).as(again.reason()).isEqualTo(AssemblyDecision.Verdict.CLEAN);
+  }
+
+  /** Lets a replacement copy run to its end: the copy takes the slot, the original leaves. */
+  private static void finishReplacement(
+      RaidArray array, Path copy, Path original, int slot, byte[] data, long seed)
+      throws Exception {
+    array.speedLimits(200_000, 200_000);
+    awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
+    await(
+        array,
+        "replaced",
+        v -> allActive(v, 4) && view(array, original).state() == MemberView.State.FAULTY);
+    assertThat(view(array, copy).slot()).isEqualTo(slot);
+    assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+    array.remove(original.toString());
   }
 
   @Test
@@ -644,15 +653,7 @@ class ManageTest {
       assertThat(view(array, spare).state()).isEqualTo(MemberView.State.REBUILDING);
       assertThat(view(array, spare).recoveredBelow()).isGreaterThanOrEqualTo(stoppedAt);
       assertThat(array.engine().failedMembers()).as("redundancy intact while copying").isZero();
-      array.speedLimits(200_000, 200_000);
-      awaitEvents(array, ArrayEvent.Kind.REBUILD_FINISHED, 1);
-      await(
-          array,
-          "replaced",
-          v -> allActive(v, 4) && view(array, victim).state() == MemberView.State.FAULTY);
-      assertThat(view(array, spare).slot()).isEqualTo(1);
-      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
-      array.remove(victim.toString());
+      finishReplacement(array, spare, victim, 1, data, seed);
     }
     List<Path> now = new ArrayList<>(paths);
     now.set(1, spare);
