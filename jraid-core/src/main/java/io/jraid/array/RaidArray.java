@@ -167,7 +167,9 @@ public final class RaidArray implements BlockDevice {
               array::recordState,
               array.engineSink(),
               sb.clean(),
-              SafeMode.DEFAULT_DELAY_MS);
+              safeModeDelayMillisOverride > 0
+                  ? safeModeDelayMillisOverride
+                  : SafeMode.DEFAULT_DELAY_MS);
       if (sb.has(FeatureMap.BITMAP_OFFSET)) {
         try {
           array.bitmap = loadBitmap(array, decision, members, sbs);
@@ -200,6 +202,12 @@ public final class RaidArray implements BlockDevice {
 
   /** How often the bitmap's sweeps run, when not its superblock's {@code daemon_sleep}. */
   static volatile long bitmapSweepMillisOverride = 0;
+
+  /**
+   * Safe mode's quiet delay for arrays opened from now on, when not md's 200 ms (a test that copies
+   * members of a running array as a crash would leave them needs it to stay dirty).
+   */
+  static volatile long safeModeDelayMillisOverride = 0;
 
   /**
    * Loads the bitmap from the first in-sync member that has a readable one (md reads it from the

@@ -131,6 +131,9 @@ class ArrayLifeTest {
     List<Path> paths = create(level, level == 5 ? 4 : 5, true);
     assertThat(decide(paths).verdict()).isEqualTo(AssemblyDecision.Verdict.CLEAN);
     List<Path> crashed = new ArrayList<>();
+    // The copies below must all be taken while the array is dirty: on a busy machine copying the
+    // members can take longer than md's 200 ms quiet delay, after which the array is marked clean.
+    RaidArray.safeModeDelayMillisOverride = 60_000;
     try (RaidArray array = RaidArray.open(decide(paths), false);
         Arena arena = Arena.ofShared()) {
       MemorySegment buffer = arena.allocate(256 * 1024, 4096);
@@ -146,6 +149,8 @@ class ArrayLifeTest {
         Files.copy(p, copy, StandardCopyOption.REPLACE_EXISTING);
         crashed.add(copy);
       }
+    } finally {
+      RaidArray.safeModeDelayMillisOverride = 0;
     }
     AssemblyDecision decision = decide(crashed);
     assertThat(decision.verdict()).isEqualTo(AssemblyDecision.Verdict.NEEDS_RESYNC);
