@@ -10,6 +10,7 @@ import io.jraid.array.RaidArray;
 import io.jraid.device.BlockDevice;
 import io.jraid.device.FileDevice;
 import io.jraid.stripe.EngineHarness;
+import io.jraid.testing.CampaignShape;
 import io.jraid.testing.DurabilityModel;
 import io.jraid.testing.Seeds;
 import java.io.IOException;
@@ -107,28 +108,14 @@ class ProcessCrashCampaignTest {
             + checks);
   }
 
-  /** One array shape; {@code bitmapKib} 0 for no write-intent bitmap, else its chunk. */
-  record Shape(int level, int disks, int chunkKib, int bitmapKib) {
-    @Override
-    public String toString() {
-      return "raid"
-          + level
-          + " "
-          + disks
-          + "x"
-          + chunkKib
-          + "K"
-          + (bitmapKib == 0 ? "" : " bitmap " + bitmapKib + "K");
-    }
-  }
-
-  static Stream<Shape> shapes() {
-    return Stream.of(new Shape(5, 4, 64, 0), new Shape(6, 5, 32, 64));
+  static Stream<CampaignShape> shapes() {
+    return Stream.of(new CampaignShape(5, 4, 64, 0), new CampaignShape(6, 5, 32, 64));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("shapes")
-  void serverKilledWhileWritingComesBackWithEveryDurableWrite(Shape shape) throws Exception {
+  void serverKilledWhileWritingComesBackWithEveryDurableWrite(CampaignShape shape)
+      throws Exception {
     for (int run = 0; run < RUNS; run++) {
       long seed = Seeds.of(90, shape.level(), shape.disks(), run);
       Path runDir = Files.createDirectories(dir.resolve(shape.level() + "-" + run));
@@ -139,7 +126,7 @@ class ProcessCrashCampaignTest {
 
   /** One seeded run over one array. */
   static final class Run {
-    private final Shape shape;
+    private final CampaignShape shape;
     private final long seed;
     private final SplittableRandom random;
     private final Path dir;
@@ -151,7 +138,7 @@ class ProcessCrashCampaignTest {
     private String uri = "";
     private DurabilityModel model = new DurabilityModel(new byte[0]);
 
-    Run(Shape shape, long seed, Path dir) {
+    Run(CampaignShape shape, long seed, Path dir) {
       this.shape = shape;
       this.seed = seed;
       this.random = new SplittableRandom(seed);

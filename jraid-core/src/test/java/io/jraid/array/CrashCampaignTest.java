@@ -15,6 +15,7 @@ import io.jraid.layout.StripeMap;
 import io.jraid.stripe.EngineHarness;
 import io.jraid.stripe.StripeEngine;
 import io.jraid.stripe.SyncJob;
+import io.jraid.testing.CampaignShape;
 import io.jraid.testing.DurabilityModel;
 import io.jraid.testing.Seeds;
 import java.io.IOException;
@@ -109,40 +110,21 @@ class CrashCampaignTest {
 
   @TempDir Path dir;
 
-  /** One array shape of the campaign; {@code bitmapKib} 0 for none, else its bitmap chunk. */
-  record Shape(int level, int disks, int chunkKib, int bitmapKib) {
-    Shape(int level, int disks, int chunkKib) {
-      this(level, disks, chunkKib, 0);
-    }
-
-    @Override
-    public String toString() {
-      return "raid"
-          + level
-          + " "
-          + disks
-          + "x"
-          + chunkKib
-          + "K"
-          + (bitmapKib == 0 ? "" : " bitmap " + bitmapKib + "K");
-    }
-  }
-
   /** The shapes; {@code -Djraid.campaign.shapes=raid6} keeps those whose name contains it. */
-  static Stream<Shape> shapes() {
+  static Stream<CampaignShape> shapes() {
     String only = System.getProperty("jraid.campaign.shapes", "");
     return Stream.of(
-            new Shape(5, 3, 16),
-            new Shape(5, 4, 64),
-            new Shape(5, 5, 4),
-            new Shape(6, 4, 32),
-            new Shape(6, 5, 64),
-            new Shape(6, 6, 8),
+            new CampaignShape(5, 3, 16),
+            new CampaignShape(5, 4, 64),
+            new CampaignShape(5, 5, 4),
+            new CampaignShape(6, 4, 32),
+            new CampaignShape(6, 5, 64),
+            new CampaignShape(6, 6, 8),
             // With a write-intent bitmap: resync after the cut visits only chunks with bits set,
             // so the parity check afterwards also checks that every write's bit was durable
             // first and that no bit was cleared before its writes were.
-            new Shape(5, 4, 16, 16),
-            new Shape(6, 5, 8, 64))
+            new CampaignShape(5, 4, 16, 16),
+            new CampaignShape(6, 5, 8, 64))
         .filter(s -> s.toString().contains(only));
   }
 
@@ -162,7 +144,7 @@ class CrashCampaignTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("shapes")
-  void membersFailSparesRebuildAndThePowerIsCut(Shape shape) throws Exception {
+  void membersFailSparesRebuildAndThePowerIsCut(CampaignShape shape) throws Exception {
     for (int run = 0; run < RUNS; run++) {
       long seed =
           shape.bitmapKib() == 0
@@ -273,7 +255,7 @@ class CrashCampaignTest {
 
   /** One seeded run over one array. */
   static final class Run {
-    private final Shape shape;
+    private final CampaignShape shape;
     private final long seed;
     private final SplittableRandom random;
     private final Path dir;
@@ -295,7 +277,7 @@ class CrashCampaignTest {
     private ArrayGeometry geometry;
     private DurabilityModel model;
 
-    Run(Shape shape, long seed, Path dir) {
+    Run(CampaignShape shape, long seed, Path dir) {
       this.shape = shape;
       this.seed = seed;
       this.random = new SplittableRandom(seed);
