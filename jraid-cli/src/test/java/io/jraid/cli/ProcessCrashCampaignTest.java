@@ -14,7 +14,6 @@ import io.jraid.testing.CampaignShape;
 import io.jraid.testing.DurabilityModel;
 import io.jraid.testing.Seeds;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -192,11 +191,7 @@ class ProcessCrashCampaignTest {
     }
 
     private Path blank() throws IOException {
-      Path p = dir.resolve("m" + blanks++ + ".img");
-      try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-        f.setLength(MEMBER_BYTES);
-      }
-      return p;
+      return io.jraid.testing.ArrayFiles.blank(dir, "m" + blanks++ + ".img", MEMBER_BYTES);
     }
 
     // ---- the server process ------------------------------------------------------------------

@@ -19,7 +19,6 @@ import io.jraid.testing.CampaignShape;
 import io.jraid.testing.DurabilityModel;
 import io.jraid.testing.Seeds;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -316,11 +315,7 @@ class CrashCampaignTest {
     // ---- members ----------------------------------------------------------------------------
 
     private Path blank() throws IOException {
-      Path p = dir.resolve("m" + blanks++ + ".img");
-      try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-        f.setLength(MEMBER_BYTES);
-      }
-      return p;
+      return io.jraid.testing.ArrayFiles.blank(dir, "m" + blanks++ + ".img", MEMBER_BYTES);
     }
 
     private void create() throws Exception {

@@ -22,7 +22,7 @@ public final class ArrayFiles {
   private ArrayFiles() {}
 
   /** A zero-filled member image of {@code bytes} in {@code dir}. */
-  public static Path blank(Path dir, String name, long bytes) throws Exception {
+  public static Path blank(Path dir, String name, long bytes) throws java.io.IOException {
     Path p = dir.resolve(name);
     try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
       f.setLength(bytes);
