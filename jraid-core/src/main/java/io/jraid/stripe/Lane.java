@@ -28,11 +28,16 @@ final class Lane implements Runnable {
   private static final int MAX_PASSES_AT_ONCE = 16;
 
   /**
-   * Empty polls before the lane parks. A short spin saves a wake-up when cores are spare; on a
-   * small machine it only steals the submitters' CPU (measured on 2 cores: spinning 2000 times
-   * halved full-stripe write throughput), so there the lane parks at once.
+   * How long the lane stays on its CPU with nothing to do before it parks. It yields rather than
+   * spins: a busy spin stole the submitters' CPU on 2 cores (2000 spins halved full-stripe write
+   * throughput), a yield gives the CPU to any thread that wants it and still saves the wake-up.
    */
-  private static final int SPINS = Runtime.getRuntime().availableProcessors() >= 4 ? 200 : 1;
+  private final long idleNanos;
+
+  /** When the lane last found nothing to do ({@link #idle}: since then). */
+  private long idleSince;
+
+  private boolean idle;
 
   final StripeEngine engine;
   final int index;
@@ -63,8 +68,6 @@ final class Lane implements Runnable {
 
   private int passesSinceDelayed;
 
-  private int idleSpins;
-
   /** Stripes whose operation chain met a full channel: resubmitted when the lane is idle. */
   private final java.util.ArrayDeque<Stripe> retry;
 
@@ -83,9 +86,16 @@ final class Lane implements Runnable {
   /** Set while the lane is (about to be) parked: only then do posters pay for an unpark. */
   private volatile boolean sleeping;
 
-  Lane(StripeEngine engine, int index, int stripeCount, MemorySegment slab, int bioCapacity) {
+  Lane(
+      StripeEngine engine,
+      int index,
+      int stripeCount,
+      MemorySegment slab,
+      int bioCapacity,
+      int idleMicros) {
     this.engine = engine;
     this.index = index;
+    this.idleNanos = TimeUnit.MICROSECONDS.toNanos(idleMicros);
     this.handler = new StripeHandler(engine, this);
     this.stripes = new Stripe[stripeCount];
     this.table = new StripeTable(stripeCount);
@@ -185,7 +195,7 @@ final class Lane implements Runnable {
         }
       }
       if (worked) {
-        idleSpins = 0;
+        idle = false;
         continue;
       }
       if (delayedHead != null) {
@@ -197,10 +207,15 @@ final class Lane implements Runnable {
           post(retry.poll());
         }
       }
-      if (++idleSpins < SPINS) {
-        Thread.onSpinWait();
+      long now = System.nanoTime();
+      if (!idle) {
+        idle = true;
+        idleSince = now;
+      }
+      if (now - idleSince < idleNanos) {
+        giveWayBriefly();
       } else {
-        idleSpins = 0;
+        idle = false;
         sleeping = true;
         // Look once more after announcing the sleep: a poster that saw sleeping == false did
         // not unpark, so its work must be visible here.
@@ -210,6 +225,11 @@ final class Lane implements Runnable {
         sleeping = false;
       }
     }
+  }
+
+  @SuppressWarnings("ThreadPriorityCheck") // on purpose: stay runnable, let others run first
+  private static void giveWayBriefly() {
+    Thread.yield();
   }
 
   private void handle(Stripe s) {

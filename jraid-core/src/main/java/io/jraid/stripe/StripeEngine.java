@@ -50,9 +50,31 @@ public final class StripeEngine implements AutoCloseable {
    * @param rmw allow read-modify-write (md's {@code rmw_level} 1); false forces reconstruct-writes
    * @param opChannels worker channels for stripe operations; 0 runs them in the lane (async_tx's
    *     synchronous path)
+   * @param laneIdleMicros how long an idle lane stays on its CPU (yielding it to any thread that
+   *     wants it) before it parks; 0 parks at once
    */
   public record Options(
-      int stripes, int lanes, boolean readOnly, boolean skipCopy, boolean rmw, int opChannels) {
+      int stripes,
+      int lanes,
+      boolean readOnly,
+      boolean skipCopy,
+      boolean rmw,
+      int opChannels,
+      int laneIdleMicros) {
+
+    /**
+     * A lane that parks the moment its queues are empty is woken again a few microseconds later by
+     * the next request: on a virtual machine each wake-up of a halted CPU costs tens of
+     * microseconds. Measured on 2 cores (BENCHMARKS.md, issue 4): random 4 KiB writes 0.10-0.12x of
+     * one member parking at once, 0.15x staying 200 us; sequential I/O unchanged.
+     */
+    public static final int DEFAULT_LANE_IDLE_MICROS = 200;
+
+    /** The given options with the default idle time. */
+    public Options(
+        int stripes, int lanes, boolean readOnly, boolean skipCopy, boolean rmw, int opChannels) {
+      this(stripes, lanes, readOnly, skipCopy, rmw, opChannels, DEFAULT_LANE_IDLE_MICROS);
+    }
 
     /** Checks the values. */
     public Options {
@@ -65,6 +87,9 @@ public final class StripeEngine implements AutoCloseable {
       if (opChannels < 0 || opChannels > 64) {
         throw new IllegalArgumentException("opChannels=" + opChannels + " (0..64)");
       }
+      if (laneIdleMicros < 0 || laneIdleMicros > 100_000) {
+        throw new IllegalArgumentException("laneIdleMicros=" + laneIdleMicros + " (0..100000)");
+      }
     }
 
     /** md's defaults: 256 stripes, one lane per core. */
@@ -75,7 +100,12 @@ public final class StripeEngine implements AutoCloseable {
 
     /** The same options, read-only. */
     public Options asReadOnly() {
-      return new Options(stripes, lanes, true, skipCopy, rmw, opChannels);
+      return new Options(stripes, lanes, true, skipCopy, rmw, opChannels, laneIdleMicros);
+    }
+
+    /** The same options with another lane idle time. */
+    public Options withLaneIdleMicros(int micros) {
+      return new Options(stripes, lanes, readOnly, skipCopy, rmw, opChannels, micros);
     }
   }
 
@@ -281,7 +311,14 @@ public final class StripeEngine implements AutoCloseable {
     this.lanes = new Lane[options.lanes()];
     long laneBytes = (long) perLane * disks * BLOCK;
     for (int i = 0; i < lanes.length; i++) {
-      lanes[i] = new Lane(this, i, perLane, slab.asSlice(i * laneBytes, laneBytes), bioCapacity);
+      lanes[i] =
+          new Lane(
+              this,
+              i,
+              perLane,
+              slab.asSlice(i * laneBytes, laneBytes),
+              bioCapacity,
+              options.laneIdleMicros());
     }
     this.ioPool = new MpmcArrayQueue<>(1024);
     for (int i = 0; i < 1024; i++) {

@@ -39,20 +39,24 @@ class ReferenceModelTest {
     List<Arguments> cases = new ArrayList<>();
     int n = 0;
     for (Shape shape : EngineHarness.SHAPES) {
-      cases.add(Arguments.of(shape, n++ % 2 == 0 ? 0 : 2));
+      // Lanes that park the moment they are idle, or stay a while: both hand-offs get exercised.
+      int idle = n % 3 == 0 ? 0 : StripeEngine.Options.DEFAULT_LANE_IDLE_MICROS;
+      cases.add(Arguments.of(shape, n++ % 2 == 0 ? 0 : 2, idle));
     }
     return cases.stream();
   }
 
-  @ParameterizedTest(name = "{0}, {1} op channels")
+  @ParameterizedTest(name = "{0}, {1} op channels, lanes idle {2} us")
   @MethodSource("cases")
-  void randomConcurrentIoMatchesTheModel(Shape shape, int channels) throws Exception {
+  void randomConcurrentIoMatchesTheModel(Shape shape, int channels, int laneIdleMicros)
+      throws Exception {
     ArrayGeometry g = shape.geometry();
     BlockDevice[] members = new BlockDevice[g.raidDisks()];
     for (int i = 0; i < members.length; i++) {
       members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
     }
-    StripeEngine.Options options = new StripeEngine.Options(64, 2, false, true, true, 0);
+    StripeEngine.Options options =
+        new StripeEngine.Options(64, 2, false, true, true, 0).withLaneIdleMicros(laneIdleMicros);
     AsyncOps ops =
         channels == 0
             ? AsyncOps.inline(ParitySelection.selected())
