@@ -4,6 +4,7 @@ import io.jraid.device.IoCompletion;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jctools.queues.MpmcArrayQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,10 +36,29 @@ final class ArrayIo {
 
   final AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
 
+  /**
+   * The request's own first piece: a request of one block (the common small I/O) takes no
+   * descriptor from the engine's shared pool, which every submitter and lane contends for.
+   */
+  final Bio ownPiece;
+
+  /** {@link #ownPiece} is not yet in use by this request. */
+  boolean ownPieceFree;
+
   private final StripeEngine engine;
 
   ArrayIo(StripeEngine engine) {
     this.engine = engine;
+    this.ownPiece = new Bio(this);
+  }
+
+  /** A piece descriptor for this request: its own first, then one from {@code pool}. */
+  Bio piece(MpmcArrayQueue<Bio> pool) {
+    if (ownPieceFree) {
+      ownPieceFree = false;
+      return ownPiece;
+    }
+    return StripeEngine.take(pool);
   }
 
   /** A piece (or the splitter's hold) finished; the last one completes the request. */

@@ -220,8 +220,15 @@ public final class StripeEngine implements AutoCloseable {
   private final MpmcArrayQueue<ArrayIo> ioPool;
   private final MpmcArrayQueue<Bio> bioPool;
   private final MpmcArrayQueue<BypassRead> bypassPool;
+
+  /**
+   * Requests in flight in the low 32 bits, the writes among them in the high 32: one atomic update
+   * per request start and end (the submitters and every lane update it).
+   */
   private final AtomicLong inFlight = new AtomicLong();
-  private final AtomicLong writesInFlight = new AtomicLong();
+
+  private static final long ONE_REQUEST = 1;
+  private static final long ONE_WRITE = (1L << 32) + 1;
   private final int bioCapacity;
   private final long size;
   private volatile boolean closed;
@@ -378,12 +385,12 @@ public final class StripeEngine implements AutoCloseable {
 
   /** Array writes in flight. */
   public long writesInFlight() {
-    return writesInFlight.get();
+    return inFlight.get() >>> 32;
   }
 
   /** Array requests in flight. */
   public long requestsInFlight() {
-    return inFlight.get();
+    return inFlight.get() & 0xFFFF_FFFFL;
   }
 
   /** The array's name. */
@@ -1001,7 +1008,6 @@ public final class StripeEngine implements AutoCloseable {
       return;
     }
     if (kind == ArrayIo.Kind.WRITE) {
-      writesInFlight.incrementAndGet();
       stats.writes.increment();
     } else {
       stats.reads.increment();
@@ -1012,8 +1018,9 @@ public final class StripeEngine implements AutoCloseable {
     io.offset = offset;
     io.fua = fua;
     io.done = done;
+    io.ownPieceFree = true;
     io.pending.set(1); // the splitter's hold: no completion before every piece is queued
-    inFlight.incrementAndGet();
+    inFlight.addAndGet(kind == ArrayIo.Kind.WRITE ? ONE_WRITE : ONE_REQUEST);
     if (kind == ArrayIo.Kind.READ && (offset & 511) == 0 && (length & 511) == 0) {
       bypass(io, offset, length);
     } else {
@@ -1076,7 +1083,7 @@ public final class StripeEngine implements AutoCloseable {
       int len = (int) Math.min(BLOCK - inBlock, end - position);
       long arraySector = block >>> 9;
       long stripe = map.stripe(arraySector);
-      Bio bio = take(bioPool);
+      Bio bio = io.piece(bioPool);
       bio.io = io;
       bio.stripeSector = map.memberSector(arraySector);
       bio.member = map.member(stripe, map.ddIdx(arraySector));
@@ -1090,7 +1097,7 @@ public final class StripeEngine implements AutoCloseable {
     }
   }
 
-  private static <T> T take(MpmcArrayQueue<T> pool) {
+  static <T> T take(MpmcArrayQueue<T> pool) {
     T item = pool.poll();
     // Every descriptor is in flight: wait for one to come back, never allocate.
     for (int spins = 0; item == null; spins++) {
@@ -1112,15 +1119,14 @@ public final class StripeEngine implements AutoCloseable {
   void pieceDone(Bio bio, @Nullable Throwable error) {
     ArrayIo io = bio.io;
     bio.next = null;
-    bioPool.add(bio);
+    if (bio != io.ownPiece) {
+      bioPool.add(bio);
+    }
     io.pieceDone(error);
   }
 
   void recycle(ArrayIo io) {
-    if (io.kind == ArrayIo.Kind.WRITE) {
-      writesInFlight.decrementAndGet();
-    }
-    inFlight.decrementAndGet();
+    inFlight.addAndGet(io.kind == ArrayIo.Kind.WRITE ? -ONE_WRITE : -ONE_REQUEST);
     ioPool.add(io);
   }
 
@@ -1168,8 +1174,8 @@ public final class StripeEngine implements AutoCloseable {
    */
   public String audit() throws InterruptedException {
     StringBuilder problems = new StringBuilder();
-    if (inFlight.get() != 0) {
-      problems.append(inFlight.get()).append(" requests in flight; ");
+    if (requestsInFlight() != 0) {
+      problems.append(requestsInFlight()).append(" requests in flight; ");
     }
     for (Lane lane : lanes) {
       String[] laneProblems = new String[1];
@@ -1202,7 +1208,7 @@ public final class StripeEngine implements AutoCloseable {
         job.cancel();
         job.await(60, java.util.concurrent.TimeUnit.SECONDS);
       }
-      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      while (requestsInFlight() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(1);
       }
       for (Lane lane : lanes) {
