@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
  * and partial writers need; (8) dirtying: read-modify-write or reconstruct-write by md's cost rule,
  * pre-reads parked on the delayed list unless allowed — steps 7 and 8 are decided by {@link
  * FillPlanner}, a pure function of a view of the stripe, and carried out here; (9) read-error
- * repair: rewrite a computed block to the member that failed to read it, then read it back; (10)
- * I/O for every WANTREAD and WANTWRITE.
+ * repair: rewrite a computed block to the member that failed to read it, then read it back; (10) a
+ * sync pass's step — rebuild onto recovered and replacement members, or resync, check, repair
+ * parity — decided by {@link SyncPlanner} the same way; (11) I/O for every WANTREAD and WANTWRITE.
  */
 final class StripeHandler {
 
@@ -49,6 +50,11 @@ final class StripeHandler {
 
   private final FillPlanner.Plan plan;
 
+  /** The sync step's view and plan, reused. */
+  private final SyncPlanner.View syncView;
+
+  private final SyncPlanner.Plan syncPlan;
+
   /** P and Q recomputed from the data, for locating a RAID-6 mismatch (lane-owned). */
   private final MemorySegment scratchP;
 
@@ -66,6 +72,8 @@ final class StripeHandler {
     this.insync = new boolean[disks];
     this.view = new FillPlanner.View(disks, raid6);
     this.plan = new FillPlanner.Plan(disks);
+    this.syncView = new SyncPlanner.View(disks, raid6);
+    this.syncPlan = new SyncPlanner.Plan(disks);
   }
 
   // ---- entry: a piece joins the stripe
@@ -740,40 +748,7 @@ final class StripeHandler {
    */
   private void sync(Stripe s) {
     switch (s.check) {
-      case IDLE -> {
-        if (engine.syncAction() == SyncAction.RECOVER) {
-          recover(s);
-          return;
-        }
-        if (engine.failedMembers() > 0) {
-          // Parity cannot be checked without every member: the pass stops at its checkpoint (md
-          // interrupts a resync when a member fails; rebuilding it is recovery's job).
-          engine.syncAbort("a member is missing or failed: parity cannot be checked degraded");
-          finishSync(s);
-          return;
-        }
-        if (failed > 0
-            || s.reconstruct != ReconstructState.IDLE
-            || s.opsRunning
-            || s.chainLength > 0
-            || s.computeA >= 0) {
-          return; // a read error being repaired, or a write in progress: later
-        }
-        boolean ready = true;
-        for (Dev d : s.devs) {
-          if (!d.has(UPTODATE)) {
-            ready = false;
-            if (!d.has(LOCKED)) {
-              d.set(WANTREAD | LOCKED);
-            }
-          } else if (d.has(LOCKED)) {
-            ready = false;
-          }
-        }
-        if (ready) {
-          startCheck(s);
-        }
-      }
+      case IDLE -> syncStep(s);
       case COMPUTE_RESULT -> {
         for (Dev d : s.devs) {
           if (d.has(LOCKED) || d.has(WANTWRITE)) {
@@ -787,101 +762,70 @@ final class StripeHandler {
   }
 
   /**
-   * One step of rebuilding the stripe onto the members being recovered (md's recovery through
-   * handle_parity_checks with one or two failed): read every readable block, compute what the
-   * rebuilt members (and any missing one) should hold, write it to the rebuilt members.
+   * One sync step on the stripe (a rebuild onto the members being recovered and replaced, or a
+   * resync, check or repair of its parity): the stripe as {@link SyncPlanner} sees it, its plan,
+   * and the plan carried out.
    */
-  private void recover(Stripe s) {
-    boolean anyTarget = false;
-    for (int i = 0; i < disks; i++) {
-      anyTarget |= engine.memberRecovering(i, s.sector) || engine.replacing(i, s.sector);
-    }
-    if (!anyTarget) {
-      finishSync(s);
-      return;
-    }
-    if (failed > maxDegraded) {
-      engine.syncAbort(
-          "member sector "
-              + s.sector
-              + ": "
-              + failed
-              + " members unreadable, RAID-"
-              + engine.geometry.level()
-              + " rebuilds at most "
-              + maxDegraded);
-      finishSync(s);
-      return;
-    }
-    if (s.reconstruct != ReconstructState.IDLE
-        || s.opsRunning
-        || s.chainLength > 0
-        || s.computeA >= 0) {
-      return; // a write or a compute in progress: later
-    }
-    int unread = unneededForRecovery(s);
-    boolean ready = true;
+  private void syncStep(Stripe s) {
+    SyncPlanner.View v = syncView;
+    v.rebuild = engine.syncAction() == SyncAction.RECOVER;
+    v.arrayDegraded = engine.failedMembers() > 0;
+    v.busy =
+        s.reconstruct != ReconstructState.IDLE
+            || s.opsRunning
+            || s.chainLength > 0
+            || s.computeA >= 0;
     for (Dev d : s.devs) {
-      if (d.index == unread && !d.has(UPTODATE)) {
-        continue;
-      }
-      if (insync[d.index]) {
-        if (!d.has(UPTODATE)) {
-          ready = false;
-          if (!d.has(LOCKED)) {
-            d.set(WANTREAD | LOCKED);
-          }
-        } else if (d.has(LOCKED)) {
-          ready = false;
-        }
-      } else if (d.has(LOCKED)) {
-        ready = false; // a write still going to the rebuilt member
+      int i = d.index;
+      v.flags[i] = d.flags;
+      v.insync[i] = insync[i];
+      v.recovering[i] = v.rebuild && engine.memberRecovering(i, s.sector);
+      v.replacing[i] = v.rebuild && engine.replacing(i, s.sector);
+    }
+    v.pdIdx = s.pdIdx;
+    v.qdIdx = s.qdIdx;
+    v.failed = failed;
+    v.firstFailed = failed > 0 ? failedNum[0] : -1;
+    SyncPlanner.Plan p = syncPlan;
+    SyncPlanner.plan(v, p);
+    for (Dev d : s.devs) {
+      if (p.read[d.index]) {
+        d.set(WANTREAD | LOCKED);
       }
     }
-    if (!ready) {
-      return;
-    }
-    int a = -1;
-    int b = -1;
-    for (Dev d : s.devs) {
-      if (!d.has(UPTODATE) && d.index != unread) {
-        if (a < 0) {
-          a = d.index;
+    switch (p.step) {
+      case DONE -> finishSync(s);
+      case STOP -> {
+        if (v.rebuild) {
+          engine.syncAbort(
+              "member sector "
+                  + s.sector
+                  + ": "
+                  + failed
+                  + " members unreadable, RAID-"
+                  + engine.geometry.level()
+                  + " rebuilds at most "
+                  + maxDegraded);
         } else {
-          b = d.index;
+          // Parity cannot be checked without every member: the pass stops at its checkpoint.
+          engine.syncAbort("a member is missing or failed: parity cannot be checked degraded");
         }
+        finishSync(s);
       }
-    }
-    if (a >= 0) {
-      startCompute(s, a, b); // the pass comes back here with every block it needs up to date
-      return;
-    }
-    for (int i = 0; i < disks; i++) {
-      if (engine.memberRecovering(i, s.sector)) {
-        s.devs[i].set(WANTWRITE | LOCKED);
-      } else if (engine.replacing(i, s.sector)) {
-        s.devs[i].set(WANT_REPLACE | LOCKED);
+      case WAIT -> {}
+      case COMPUTE -> startCompute(s, p.computeA, p.computeB); // back here with the blocks in
+      case WRITE -> {
+        for (Dev d : s.devs) {
+          if (p.write[d.index]) {
+            d.set(WANTWRITE | LOCKED);
+          } else if (p.copy[d.index]) {
+            d.set(WANT_REPLACE | LOCKED);
+          }
+        }
+        s.check = CheckState.COMPUTE_RESULT;
       }
+      case CHECK -> startCheck(s);
     }
-    s.check = CheckState.COMPUTE_RESULT;
-  }
-
-  /**
-   * The block a RAID-6 rebuild of one block does not need to read, or -1. Beyond md (which reads
-   * every block): a data block or P is the XOR of the others without Q, and Q is made from the data
-   * alone, so one read in six is saved. Not when a replacement copies a member (every block it
-   * holds is read to be copied) or when two blocks are missing (both syndromes are needed).
-   */
-  private int unneededForRecovery(Stripe s) {
-    if (!raid6 || failed != 1) {
-      return -1;
-    }
-    int target = failedNum[0];
-    int unread = target == s.qdIdx ? s.pdIdx : s.qdIdx;
-    if (engine.replacing(unread, s.sector)) {
-      return -1;
-    }
-    return unread;
   }
 
   private void startCheck(Stripe s) {

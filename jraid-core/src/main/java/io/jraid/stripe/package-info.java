@@ -3,8 +3,9 @@
  * splits array requests into 4 KiB pieces and hands them to the {@code Lane} that owns their
  * stripe; {@code StripeHandler.handle} makes one non-blocking pass over a stripe (completions →
  * analysis → decisions → operations and member I/O; what to read, compute and write is planned by
- * the pure {@code FillPlanner}); operations run through {@link io.jraid.ops.AsyncOps}, member I/O
- * through {@link io.jraid.device.BlockDevice}; their completions post the stripe back to its lane.
+ * the pure {@code FillPlanner} for requests and {@code SyncPlanner} for sync passes); operations
+ * run through {@link io.jraid.ops.AsyncOps}, member I/O through {@link
+ * io.jraid.device.BlockDevice}; their completions post the stripe back to its lane.
  *
  * <p>Sync passes ({@link io.jraid.stripe.SyncJob}, md's {@code sync_request}) walk the member
  * sectors a window of stripes at a time: resync, check and repair validate parity per stripe (md's
