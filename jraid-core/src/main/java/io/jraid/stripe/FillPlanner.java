@@ -15,14 +15,17 @@ import static io.jraid.stripe.DevFlags.*;
  * <ol>
  *   <li>Fill: a block a reader or a partial writer needs is read from its member; when a failed
  *       member's block is needed (by a reader, a partial writer, a read-error repair, or a
- *       reconstruct-write over a failed data block), every readable block is read, and once all are
- *       in, the missing one (RAID-6: two) is computed.
+ *       reconstruct-write that must rebuild a failed data block — see {@code
+ *       failedNeededForWrite}), every readable block is read, and once all are in, the missing one
+ *       (RAID-6: two) is computed.
  *   <li>Dirtying, unless a compute was started: cost of read-modify-write = blocks written and the
  *       syndromes not yet here; of reconstruct-write = data blocks neither here nor wholly
  *       overwritten (an unreadable block costs 2 × disks). The cheaper mode reads what it lacks, a
- *       tie going to reconstruct-write; with failed members (or before resync) reconstruct-write
- *       only. Pre-reads wait on the delayed list unless the stripe may pre-read. When nothing is
- *       locked or being read and one mode lacks nothing, that write starts.
+ *       tie going to reconstruct-write; reconstruct-write only when read-modify-write is off, or
+ *       before resync on a stripe with no failed member (md's rule: with failed members the costs
+ *       decide, so a write that does not touch a failed block still reads just two). Pre-reads wait
+ *       on the delayed list unless the stripe may pre-read. When nothing is locked or being read
+ *       and one mode lacks nothing, that write starts.
  * </ol>
  */
 final class FillPlanner {
@@ -54,8 +57,14 @@ final class FillPlanner {
     /** The stripe may pre-read now (md's STRIPE_PREREAD_ACTIVE). */
     boolean prereadActive;
 
-    /** Writes must reconstruct (failed members, rmw turned off, or not yet resynced). */
+    /**
+     * Writes must reconstruct: read-modify-write is off, or the parity is not yet resynced and no
+     * member is failed (md: with a failed member the cost rule decides even there).
+     */
     boolean forceRcw;
+
+    /** The stripe is at or beyond the resync point: its parity cannot be trusted yet. */
+    boolean unsynced;
 
     View(int disks, boolean raid6) {
       this.disks = disks;
@@ -152,10 +161,31 @@ final class FillPlanner {
   }
 
   /**
-   * With failed members, writes run as reconstruct-writes; a failed data block that is not fully
-   * overwritten must then be rebuilt first (its old contents go into the new parity).
+   * Whether a write to a stripe with failed members needs every readable block, to rebuild a failed
+   * one first (md's need_this_block): a partial write to a failed block needs its old contents;
+   * RAID-6 with both syndromes' worth of failures, one of them P, Q or written, can only
+   * reconstruct-write; so must a stripe whose parity is not yet resynced, or whose writes
+   * reconstruct because read-modify-write is off. A reconstruct-write then needs every failed data
+   * block not wholly overwritten. Otherwise the write does without the failed block (a
+   * read-modify-write of healthy blocks, say), and nothing more is read.
    */
   private static boolean failedNeededForWrite(View in) {
+    boolean mustReconstruct = in.unsynced || in.forceRcw;
+    for (int f = 0; f < Math.min(in.failed, 2); f++) {
+      int i = in.failedNum[f];
+      if (in.has(i, UPTODATE)) {
+        continue;
+      }
+      if (in.towrite[i] && !in.has(i, OVERWRITE)) {
+        return true;
+      }
+      if (in.failed >= 2 && (in.towrite[i] || in.parity(i))) {
+        mustReconstruct = true;
+      }
+    }
+    if (!mustReconstruct) {
+      return false;
+    }
     for (int f = 0; f < Math.min(in.failed, 2); f++) {
       int i = in.failedNum[f];
       if (!in.parity(i) && !in.has(i, OVERWRITE) && !in.has(i, UPTODATE)) {

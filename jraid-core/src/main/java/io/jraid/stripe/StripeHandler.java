@@ -418,7 +418,8 @@ final class StripeHandler {
     v.failedNum[0] = failedNum[0];
     v.failedNum[1] = failedNum[1];
     v.prereadActive = s.prereadActive;
-    v.forceRcw = failed > 0 || engine.rmwDisabled || s.sector >= engine.syncedBelow();
+    v.unsynced = s.sector >= engine.syncedBelow();
+    v.forceRcw = engine.rmwDisabled || (v.unsynced && failed == 0);
     FillPlanner.Plan p = plan;
     FillPlanner.plan(v, p);
     for (Dev d : s.devs) {

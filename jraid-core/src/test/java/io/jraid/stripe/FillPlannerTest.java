@@ -94,6 +94,43 @@ class FillPlannerTest {
   }
 
   @Test
+  void aDegradedWriteThatDoesNotTouchTheFailedBlockReadsTheOldBlockAndParityOnly() {
+    View v = oneOverwrite(true);
+    v.flags[1] = 0; // a partial write of block 1
+    v.insync[2] = false; // block 2's member failed
+    v.failed = 1;
+    v.failedNum[0] = 2;
+    Plan p = new Plan(5);
+    FillPlanner.plan(v, p);
+    // md's cost rule: read-modify-write needs blocks 1 and P; reconstruct-write would need the
+    // failed block 2 rebuilt from every other (cost 2 x disks). Nothing is computed.
+    assertThat(p.read).containsExactly(false, true, false, false, true);
+    assertThat(p.computeA).isEqualTo(-1);
+    v.flags[1] |= UPTODATE;
+    v.flags[4] |= UPTODATE;
+    FillPlanner.plan(v, p);
+    assertThat(p.read).containsOnly(false);
+    assertThat(p.write).isEqualTo(Write.READ_MODIFY_WRITE);
+  }
+
+  @Test
+  void aPartialWriteToAFailedBlockRebuildsItFirst() {
+    View v = oneOverwrite(true);
+    v.flags[1] = 0; // a partial write of block 1, whose member failed
+    v.insync[1] = false;
+    v.failed = 1;
+    v.failedNum[0] = 1;
+    Plan p = new Plan(5);
+    FillPlanner.plan(v, p);
+    assertThat(p.read).containsExactly(true, false, true, true, true);
+    for (int i : new int[] {0, 2, 3, 4}) {
+      v.flags[i] |= UPTODATE;
+    }
+    FillPlanner.plan(v, p);
+    assertThat(p.computeA).isEqualTo(1);
+  }
+
+  @Test
   void aReaderOfAFailedBlockGetsEveryOtherBlockReadThenTheBlockComputed() {
     View v = new View(6, true);
     v.pdIdx = 4;
@@ -144,7 +181,8 @@ class FillPlannerTest {
         v.flags[i] = f;
       }
       v.prereadActive = random.nextBoolean();
-      v.forceRcw = v.failed > 0 || random.nextInt(8) == 0;
+      v.unsynced = random.nextInt(8) == 0;
+      v.forceRcw = random.nextInt(10) == 0 || (v.unsynced && v.failed == 0);
       int[] before = v.flags.clone();
       if (p.read.length != disks) {
         p = new Plan(disks);

@@ -66,4 +66,54 @@ class WriteModesTest {
     }
     EngineHarness.assertParityConsistent(g, (BlockDevice[]) members);
   }
+
+  /**
+   * A member is missing, but not the written block's or a syndrome's: md's cost rule still takes
+   * read-modify-write (reconstruct-write would have to rebuild the missing block from every other),
+   * so the write reads what it reads on a healthy array, and the missing block, computed from the
+   * new parity, is still what it was.
+   */
+  @ParameterizedTest(name = "RAID-{0} of {1}, a data member missing: {2} reads")
+  @CsvSource({"5, 5, 2", "5, 8, 2", "6, 6, 3", "6, 8, 3"})
+  void aDegradedWriteAwayFromTheMissingMemberReadsWhatAHealthyOneReads(
+      int level, int disks, int expectedReads) throws Exception {
+    Shape shape = new Shape(level, Algorithm.LEFT_SYMMETRIC, disks, 64, 4);
+    var g = shape.geometry();
+    var map = new io.jraid.layout.StripeMap(g);
+    long offset = 3 * 4096L; // data block 0 of stripe row 0, nothing cached
+    long row = map.stripe(offset / 512);
+    int written = map.member(row, map.ddIdx(offset / 512));
+    int missing = map.member(row, 1); // another data block of the same row
+    BlockDevice[] members = new BlockDevice[disks];
+    for (int i = 0; i < disks; i++) {
+      members[i] = i == missing ? null : MemoryDevice.create("m" + i, shape.memberBytes());
+    }
+    assertThat(missing).isNotIn(written, map.pdIdx(row), map.qdIdx(row));
+    try (StripeEngine e =
+            new StripeEngine(
+                "degraded-modes",
+                g,
+                members,
+                new StripeEngine.Options(64, 1, false, true, true, 0));
+        Arena arena = Arena.ofShared()) {
+      MemorySegment block = arena.allocate(4096, 4096);
+      for (long i = 0; i < 4096; i += 8) {
+        block.set(ValueLayout.JAVA_LONG, i, 0x0123_4567_89ab_cdefL * (i + 1));
+      }
+      ReferenceModelTest.await(done -> e.write(block, offset, false, done));
+      long reads = 0;
+      for (StripeEngine.MemberStats m : e.stats().members) {
+        reads += m.reads.sum();
+      }
+      assertThat(reads).as("member reads").isEqualTo(expectedReads);
+      MemorySegment back = arena.allocate(4096, 4096);
+      ReferenceModelTest.await(done -> e.read(back, offset, done));
+      assertThat(back.mismatch(block)).isEqualTo(-1);
+      // The missing member's block of the same stripe, computed from the others: still zeros.
+      long missingOffset = offset + (long) g.chunkSectors() * 512;
+      ReferenceModelTest.await(done -> e.read(back, missingOffset, done));
+      assertThat(back.mismatch(arena.allocate(4096, 4096))).isEqualTo(-1);
+      assertThat(e.audit()).isEmpty();
+    }
+  }
 }
