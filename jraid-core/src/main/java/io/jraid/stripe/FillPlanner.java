@@ -137,19 +137,27 @@ final class FillPlanner {
     boolean failedNeeded = false;
     for (int f = 0; f < Math.min(in.failed, 2); f++) {
       int i = in.failedNum[f];
-      if (!in.has(i, UPTODATE) && (in.toread[i] || (in.towrite[i] && !in.has(i, OVERWRITE)))) {
+      if (!in.has(i, UPTODATE) && in.toread[i]) {
         failedNeeded = true;
       }
     }
     boolean forWrite = in.failed > 0 && anyTowrite(in) && failedNeededForWrite(in);
-    failedNeeded |= forWrite;
     for (int i = 0; i < in.disks; i++) {
       if (in.has(i, UPTODATE) || in.has(i, LOCKED) || in.has(i, WANTCOMPUTE)) {
         continue;
       }
       boolean need = in.toread[i] || (in.towrite[i] && !in.has(i, OVERWRITE));
       if (failedNeeded && in.insync[i]) {
-        need = true; // everything else is needed to rebuild what the failed member held
+        need = true; // everything else is needed to rebuild what a reader of a failed block wants
+      }
+      if (!need && forWrite && in.insync[i]) {
+        // Everything else is needed to rebuild a failed block for a write: a pre-read, which
+        // waits until the stripe may pre-read like the write modes' own (md).
+        if (in.prereadActive) {
+          need = true;
+        } else {
+          out.delay = true;
+        }
       }
       if (need && in.insync[i]) {
         out.read[i] = true;

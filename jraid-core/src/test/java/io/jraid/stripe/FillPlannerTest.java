@@ -114,7 +114,17 @@ class FillPlannerTest {
   }
 
   @Test
-  void aPartialWriteToAFailedBlockRebuildsItFirst() {
+  void aPartialWriteToAFailedBlockWaitsToPreReadThenRebuildsTheBlockFirst() {
+    View waiting = oneOverwrite(false);
+    waiting.flags[1] = 0;
+    waiting.insync[1] = false;
+    waiting.failed = 1;
+    waiting.failedNum[0] = 1;
+    Plan first = new Plan(5);
+    FillPlanner.plan(waiting, first);
+    assertThat(first.read).containsOnly(false); // md: pre-reads wait, even these
+    assertThat(first.delay).isTrue();
+
     View v = oneOverwrite(true);
     v.flags[1] = 0; // a partial write of block 1, whose member failed
     v.insync[1] = false;
