@@ -200,16 +200,8 @@ class FillPlannerTest {
       FillPlanner.plan(v, p);
       String at = "seed " + seed + ", state " + n;
       assertThat(v.flags).as(at + ": the view is left alone").isEqualTo(before);
-      boolean anyRead = false;
-      for (int i = 0; i < disks; i++) {
-        if (p.read[i]) {
-          anyRead = true;
-          assertThat(v.insync[i]).as(at + ": reads only readable members").isTrue();
-          assertThat(before[i] & (UPTODATE | LOCKED | WANTCOMPUTE))
-              .as(at + ": reads no block that is here, busy or being computed")
-              .isZero();
-        }
-      }
+      boolean anyRead =
+          PlanRules.checkReads(at, p.read, v.insync, before, UPTODATE | LOCKED | WANTCOMPUTE);
       if (p.delay) {
         assertThat(v.prereadActive).as(at + ": delays only what may not pre-read").isFalse();
       }

@@ -203,16 +203,7 @@ class SyncPlannerTest {
       SyncPlanner.plan(v, p);
       String at = "seed " + seed + ", state " + n;
       assertThat(v.flags).as(at + ": the view is left alone").isEqualTo(before);
-      boolean anyRead = false;
-      for (int i = 0; i < disks; i++) {
-        if (p.read[i]) {
-          anyRead = true;
-          assertThat(v.insync[i]).as(at + ": reads only readable members").isTrue();
-          assertThat(before[i] & (UPTODATE | LOCKED))
-              .as(at + ": reads only idle, absent blocks")
-              .isZero();
-        }
-      }
+      boolean anyRead = PlanRules.checkReads(at, p.read, v.insync, before, UPTODATE | LOCKED);
       if (anyRead) {
         assertThat(p.step).as(at + ": reads come first").isEqualTo(Step.WAIT);
       }
