@@ -892,15 +892,19 @@ final class MemberManager implements AutoCloseable {
   }
 
   /**
-   * Replacements the engine has put in their slots (the copy is complete): the old members leave as
-   * faulty, as md records them.
+   * Replacements whose copy is complete: the swap is recorded first (the old members leave as
+   * faulty, as md records them), then the engine puts the replacements in their slots — until then
+   * every write reaches both, so a crash in between finds current data in whichever the superblocks
+   * name.
    */
   private void finishReplacements() {
     MemberSuperblocks.Change change = null;
     List<Held> replaced = new ArrayList<>();
+    List<Integer> slots = new ArrayList<>();
     synchronized (held) {
       for (Held r : held) {
-        if (r.replacing && engine.memberIs(r.slot, r.device)) {
+        if (r.replacing && engine.replacementComplete(r.slot)) {
+          slots.add(r.slot);
           for (Held old : held) {
             if (old != r && old.slot == r.slot && !old.faulty) {
               old.faulty = true;
@@ -922,6 +926,9 @@ final class MemberManager implements AutoCloseable {
     }
     if (change != null) {
       update(change);
+      for (int slot : slots) {
+        engine.promoteReplacement(slot);
+      }
       for (Held old : replaced) {
         event(ArrayEvent.Kind.FAIL, old.path, "replaced; marked faulty (remove it when you like)");
       }

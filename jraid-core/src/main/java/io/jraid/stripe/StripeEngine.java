@@ -607,10 +607,10 @@ public final class StripeEngine implements AutoCloseable {
     boolean end = sector >= (geometry.devSectors() & ~7L);
     for (int i = 0; i < disks; i++) {
       if (targets[i] && replacements[i] != null) {
+        // At the end the copy is complete, but the replacement takes the slot only once its owner
+        // has recorded the swap (promoteReplacement): until then writes keep reaching both, so
+        // whichever the superblocks name after a crash holds them.
         replacedBelow.accumulateAndGet(i, end ? Long.MAX_VALUE : sector, Math::max);
-        if (end) {
-          promoteReplacement(i);
-        }
         continue;
       }
       if (targets[i]) {
@@ -633,10 +633,19 @@ public final class StripeEngine implements AutoCloseable {
     return targets;
   }
 
-  /** The copy is complete: the replacement takes the slot; the old member leaves it. */
-  private synchronized void promoteReplacement(int slot) {
+  /** Whether slot {@code slot}'s replacement holds everything its member holds. */
+  public boolean replacementComplete(int slot) {
+    return replacements[slot] != null && replacedBelow.get(slot) == Long.MAX_VALUE;
+  }
+
+  /**
+   * The replacement of {@code slot}, its copy complete, takes the slot; the old member leaves it
+   * and gets no more writes. Call after the swap is recorded on the members (md's order): a crash
+   * before that finds the old member named in the slot and still current.
+   */
+  public synchronized void promoteReplacement(int slot) {
     BlockDevice replacement = replacements[slot];
-    if (replacement == null) {
+    if (replacement == null || replacedBelow.get(slot) != Long.MAX_VALUE) {
       return;
     }
     BlockDevice[] nextMembers = members.clone();

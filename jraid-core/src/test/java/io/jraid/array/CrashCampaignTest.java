@@ -101,6 +101,13 @@ class CrashCampaignTest {
   static final int RUNS = Integer.getInteger("jraid.campaign.runs", 1);
   static final int CYCLES = Integer.getInteger("jraid.campaign.cycles", 3);
 
+  /**
+   * Whether fate also starts {@code --replace} copies. Off by default: with failures and power cuts
+   * around them replacements still lose data or stall a lane (RELIABILITY.md, "Known defects"); on,
+   * the campaign reproduces that.
+   */
+  static final boolean REPLACES = Boolean.getBoolean("jraid.campaign.replaces");
+
   private static final long MEMBER_BYTES = 6L << 20;
   private static final long IO_TIMEOUT_SECONDS = 60;
   private static final Tally TALLY = new Tally();
@@ -172,6 +179,7 @@ class CrashCampaignTest {
     final AtomicLong readErrorWindows = new AtomicLong();
     final AtomicLong sparesAdded = new AtomicLong();
     final AtomicLong sparesRebuilt = new AtomicLong();
+    final AtomicLong replacesStarted = new AtomicLong();
     final AtomicLong forced = new AtomicLong();
     final AtomicLong writes = new AtomicLong();
     final AtomicLong flushes = new AtomicLong();
@@ -204,6 +212,8 @@ class CrashCampaignTest {
           + sparesAdded
           + ", spares rebuilt "
           + sparesRebuilt
+          + ", replaces started "
+          + replacesStarted
           + ", forced dirty-degraded assemblies "
           + forced
           + ", writes "
@@ -569,6 +579,20 @@ class CrashCampaignTest {
             note("speed " + kibps);
           } else {
             array.speedLimits(200_000, 200_000);
+          }
+        }
+        case 8 -> {
+          // mdadm --replace: a working member copied onto a spare while it keeps serving.
+          boolean spare = views.stream().anyMatch(v -> v.state() == MemberView.State.SPARE);
+          if (REPLACES && spare && !active.isEmpty() && random.nextInt(3) == 0) {
+            MemberView v = active.get(random.nextInt(active.size()));
+            try {
+              array.replace(v.device(), null);
+              note("replacing " + v + "; members " + array.members());
+              TALLY.replacesStarted.incrementAndGet();
+            } catch (IllegalStateException refused) {
+              // already being replaced, or no longer in sync: md refuses too
+            }
           }
         }
         default -> {
