@@ -146,12 +146,7 @@ final class StripeHandler {
     completeWrites(s);
     fillReaders(s);
     // md: no fill or dirtying decision while a compute or a write's operations are running.
-    if (failed <= maxDegraded
-        && s.reconstruct == ReconstructState.IDLE
-        && s.check == CheckState.IDLE
-        && !s.opsRunning
-        && s.chainLength == 0
-        && s.computeA < 0) {
+    if (failed <= maxDegraded && s.check == CheckState.IDLE && !writeOrComputeRunning(s)) {
       fillAndDirty(s);
       repairReadErrors(s);
     }
@@ -422,11 +417,7 @@ final class StripeHandler {
     v.forceRcw = engine.rmwDisabled || (v.unsynced && failed == 0);
     FillPlanner.Plan p = plan;
     FillPlanner.plan(v, p);
-    for (Dev d : s.devs) {
-      if (p.read[d.index]) {
-        d.set(WANTREAD | LOCKED);
-      }
-    }
+    markReads(s, p.read);
     if (p.delay) {
       lane.delay(s);
     }
@@ -437,6 +428,23 @@ final class StripeHandler {
       case RECONSTRUCT -> startRcw(s);
       case READ_MODIFY_WRITE -> startRmw(s);
       case NONE -> {}
+    }
+  }
+
+  /** A write's parity update, a compute or an operation chain is in progress on the stripe. */
+  private static boolean writeOrComputeRunning(Stripe s) {
+    return s.reconstruct != ReconstructState.IDLE
+        || s.opsRunning
+        || s.chainLength > 0
+        || s.computeA >= 0;
+  }
+
+  /** The blocks a plan reads: locked, and read by this pass's I/O step. */
+  private static void markReads(Stripe s, boolean[] read) {
+    for (Dev d : s.devs) {
+      if (read[d.index]) {
+        d.set(WANTREAD | LOCKED);
+      }
     }
   }
 
@@ -771,11 +779,7 @@ final class StripeHandler {
     SyncPlanner.View v = syncView;
     v.rebuild = engine.syncAction() == SyncAction.RECOVER;
     v.arrayDegraded = engine.failedMembers() > 0;
-    v.busy =
-        s.reconstruct != ReconstructState.IDLE
-            || s.opsRunning
-            || s.chainLength > 0
-            || s.computeA >= 0;
+    v.busy = writeOrComputeRunning(s);
     for (Dev d : s.devs) {
       int i = d.index;
       v.flags[i] = d.flags;
@@ -789,11 +793,7 @@ final class StripeHandler {
     v.firstFailed = failed > 0 ? failedNum[0] : -1;
     SyncPlanner.Plan p = syncPlan;
     SyncPlanner.plan(v, p);
-    for (Dev d : s.devs) {
-      if (p.read[d.index]) {
-        d.set(WANTREAD | LOCKED);
-      }
-    }
+    markReads(s, p.read);
     switch (p.step) {
       case DONE -> finishSync(s);
       case STOP -> {
