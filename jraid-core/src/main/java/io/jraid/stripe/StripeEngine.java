@@ -1140,40 +1140,65 @@ public final class StripeEngine implements AutoCloseable {
   }
 
   /**
-   * Completes once every write acknowledged before it is durable on every working member. Writes
-   * are acknowledged only after their member writes completed, so flushing each member now covers
-   * them. A member that cannot flush is failed like one that cannot write.
+   * Completes once every write acknowledged before it is durable on every working member and on
+   * every replacement being made (it holds the same writes, and its copy point may already be
+   * recorded). Writes are acknowledged only after their member writes completed, so flushing each
+   * device now covers them. A member that cannot flush is failed like one that cannot write; a
+   * replacement that cannot is dropped, as when a write to it fails.
    */
   public void flush(IoCompletion done) {
-    List<Integer> working = new ArrayList<>();
-    for (int i = 0; i < disks; i++) {
-      if (memberWorking(i)) {
-        working.add(i);
-      }
-    }
     if (failedCount.get() > maxDegraded) {
       acknowledge(done, new IOException(name + ": too many members failed to flush"));
       return;
     }
-    AtomicInteger pending = new AtomicInteger(working.size());
-    if (working.isEmpty()) {
+    @Nullable BlockDevice[] copies = replacements;
+    List<Integer> working = new ArrayList<>();
+    int devices = 0;
+    for (int i = 0; i < disks; i++) {
+      if (memberWorking(i)) {
+        working.add(i);
+        devices++;
+      }
+      if (copies[i] != null) {
+        devices++;
+      }
+    }
+    if (devices == 0) {
       acknowledge(done, null);
       return;
     }
+    AtomicInteger pending = new AtomicInteger(devices);
+    Runnable oneDone =
+        () -> {
+          if (pending.decrementAndGet() == 0) {
+            acknowledge(
+                done,
+                failedCount.get() > maxDegraded
+                    ? new IOException(
+                        name + ": flush failed on more members than the array survives")
+                    : null);
+          }
+        };
     for (int i : working) {
       BlockDevice device = member(i);
       device.flush(error -> {
         if (error != null) {
           markFaulty(i, device, error);
         }
-        if (pending.decrementAndGet() == 0) {
-          acknowledge(
-              done,
-              failedCount.get() > maxDegraded
-                  ? new IOException(name + ": flush failed on more members than the array survives")
-                  : null);
-        }
+        oneDone.run();
       });
+    }
+    for (int i = 0; i < disks; i++) {
+      BlockDevice copy = copies[i];
+      if (copy != null) {
+        int slot = i;
+        copy.flush(error -> {
+          if (error != null) {
+            replacementFailed(slot, copy, error);
+          }
+          oneDone.run();
+        });
+      }
     }
   }
 

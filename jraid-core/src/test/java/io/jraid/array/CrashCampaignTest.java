@@ -8,8 +8,10 @@ import io.jraid.device.BlockDevice;
 import io.jraid.device.FaultyDevice;
 import io.jraid.device.FileDevice;
 import io.jraid.device.IoCompletion;
+import io.jraid.format.FeatureMap;
 import io.jraid.format.FormatException;
 import io.jraid.format.MetadataVersion;
+import io.jraid.format.Superblock1;
 import io.jraid.layout.ArrayGeometry;
 import io.jraid.layout.StripeMap;
 import io.jraid.stripe.EngineHarness;
@@ -405,6 +407,9 @@ class CrashCampaignTest {
       for (Member m : decision.spares()) {
         members.add(Path.of(m.path()));
       }
+      for (AssemblyDecision.Replacement r : decision.replacements()) {
+        members.add(Path.of(r.member().path())); // a resumed copy: the next assembly needs it too
+      }
     }
 
     private void addSpare() throws IOException {
@@ -584,7 +589,11 @@ class CrashCampaignTest {
         case 8 -> {
           // mdadm --replace: a working member copied onto a spare while it keeps serving.
           boolean spare = views.stream().anyMatch(v -> v.state() == MemberView.State.SPARE);
-          if (REPLACES && spare && !active.isEmpty() && random.nextInt(3) == 0) {
+          if (REPLACES && !spare && !active.isEmpty()) {
+            addSpare();
+            spare = true;
+          }
+          if (REPLACES && spare && !active.isEmpty()) {
             MemberView v = active.get(random.nextInt(active.size()));
             try {
               array.replace(v.device(), null);
@@ -599,6 +608,31 @@ class CrashCampaignTest {
           // a quiet moment
         }
       }
+    }
+
+    /** Each device's own view after the cut: role, events, flags, recovery offset. */
+    private String superblocks() {
+      StringBuilder b = new StringBuilder();
+      for (Path p : members) {
+        try {
+          Member m = MemberReader.read(p);
+          Superblock1 sb = m.superblock();
+          b.append(p.getFileName())
+              .append("{dev ")
+              .append(sb.devNumber())
+              .append(" role ")
+              .append(m.ownRole())
+              .append(" events ")
+              .append(sb.events())
+              .append(sb.has(FeatureMap.REPLACEMENT) ? " replacement" : "")
+              .append(
+                  sb.has(FeatureMap.RECOVERY_OFFSET) ? " recovery " + sb.recoveryOffset() : "")
+              .append("} ");
+        } catch (IOException | FormatException e) {
+          b.append(p.getFileName()).append("{").append(e.getMessage()).append("} ");
+        }
+      }
+      return b.toString();
     }
 
     private long dataSector() {
@@ -848,8 +882,9 @@ class CrashCampaignTest {
         long degraded = d.slots().stream().filter(s -> s.state() != SlotState.IN_SYNC).count();
         assertThat(!d.freshest().clean() && degraded <= geometry.parityDisks())
             .as(
-                "%s: not runnable, and not for the write hole: %s; excluded %s; journal %s",
-                where(), d.reason(), d.excluded(), journal())
+                "%s: not runnable, and not for the write hole: %s; excluded %s; notes %s;"
+                    + " superblocks %s; journal %s",
+                where(), d.reason(), d.excluded(), d.notes(), superblocks(), journal())
             .isTrue();
         exempt = writeHole(d);
         d =
