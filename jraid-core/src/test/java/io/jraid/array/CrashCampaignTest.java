@@ -625,8 +625,7 @@ class CrashCampaignTest {
               .append(" events ")
               .append(sb.events())
               .append(sb.has(FeatureMap.REPLACEMENT) ? " replacement" : "")
-              .append(
-                  sb.has(FeatureMap.RECOVERY_OFFSET) ? " recovery " + sb.recoveryOffset() : "")
+              .append(sb.has(FeatureMap.RECOVERY_OFFSET) ? " recovery " + sb.recoveryOffset() : "")
               .append("} ");
         } catch (IOException | FormatException e) {
           b.append(p.getFileName()).append("{").append(e.getMessage()).append("} ");

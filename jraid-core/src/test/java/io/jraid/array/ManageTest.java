@@ -665,6 +665,67 @@ class ManageTest {
   }
 
   @Test
+  void aFlushMakesWritesDurableOnTheReplacementBeingMadeToo() throws Exception {
+    long seed = Seeds.of(68, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    Path spare = blank("copy.img");
+    Path victim = paths.get(1);
+    java.util.Map<Path, io.jraid.device.FaultyDevice> faulty =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    int chunk = 32 * 1024; // create() makes 64-sector chunks
+    byte[] row = new byte[3 * chunk]; // stripe 0's whole row: a chunk on every member
+    random.nextBytes(row);
+    try (RaidArray array =
+        RaidArray.open(
+            decide(paths),
+            false,
+            (path, readOnly) -> {
+              io.jraid.device.FaultyDevice f =
+                  new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path))
+                      .trackUnflushedWrites(true);
+              faulty.put(path, f);
+              return f;
+            })) {
+      fill(array, random);
+      array.add(spare, false);
+      array.speedLimits(1024, 1024);
+      array.replace(victim.toString(), spare.toString());
+      await(array, "stripe 0 copied", v -> view(array, spare).recoveredBelow() >= 256);
+      try (Arena arena = Arena.ofShared()) {
+        MemorySegment src = arena.allocate(row.length, 4096);
+        MemorySegment.copy(MemorySegment.ofArray(row), 0, src, 0, row.length);
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        array.write(src, 0, false, e -> complete(written, e));
+        written.get(60, TimeUnit.SECONDS);
+      }
+      CompletableFuture<Void> flushed = new CompletableFuture<>();
+      array.engine().flush(e -> complete(flushed, e));
+      flushed.get(60, TimeUnit.SECONDS);
+      // Only the copy loses its power: what the flush acknowledged must be on it all the same.
+      // (and gets it back at once, so that the stop can record how far the copy got).
+      io.jraid.device.FaultyDevice.powerCut(List.of(faulty.get(spare)));
+      faulty.get(spare).powerOn();
+    }
+    long at = sb(victim).dataOffset() * 512;
+    // Left-symmetric: stripe 0's parity is on slot 3, its second chunk on slot 1.
+    byte[] expected = java.util.Arrays.copyOfRange(row, chunk, 2 * chunk);
+    assertThat(bytes(victim, at, chunk)).isEqualTo(expected);
+    assertThat(bytes(spare, at, chunk))
+        .as("seed %d: slot 1's chunk of stripe 0 on the copy after the cut", seed)
+        .isEqualTo(expected);
+  }
+
+  private static byte[] bytes(Path member, long at, int length) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(member.toFile(), "r")) {
+      byte[] b = new byte[length];
+      f.seek(at);
+      f.readFully(b);
+      return b;
+    }
+  }
+
+  @Test
   void aMemberFailingDuringItsReplacementHandsOverToTheCopy() throws Exception {
     long seed = Seeds.of(66, 0);
     SplittableRandom random = new SplittableRandom(seed);
