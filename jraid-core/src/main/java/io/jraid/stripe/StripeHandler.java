@@ -282,9 +282,14 @@ final class StripeHandler {
   private void analyse(Stripe s) {
     failed = 0;
     for (int i = disks - 1; i >= 0; i--) {
-      boolean ok =
-          engine.memberReadable(i, s.sector, StripeEngine.BLOCK / 512)
-              && !s.devs[i].has(READ_ERROR);
+      boolean readable = engine.memberReadable(i, s.sector, StripeEngine.BLOCK / 512);
+      if (!readable) {
+        // md: a read error of a member no longer in sync here (it failed, or a spare being rebuilt
+        // took its slot) is nothing to repair any more; left set, the repair would rewrite and
+        // read back a block that is rebuilt instead, over and over.
+        s.devs[i].clear(READ_ERROR | REWRITE);
+      }
+      boolean ok = readable && !s.devs[i].has(READ_ERROR);
       insync[i] = ok;
       if (!ok) {
         if (failed < 2) {

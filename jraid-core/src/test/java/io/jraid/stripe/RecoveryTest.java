@@ -248,4 +248,83 @@ class RecoveryTest {
       assertThat(e.audit()).isEmpty();
     }
   }
+
+  /**
+   * md clears a block's read-error state once its member is no longer in sync there: a spare being
+   * rebuilt in the failed member's slot has nothing to repair, and a repair left pending (rewrite,
+   * then read back a block that cannot be read yet) made the rebuild compute it over and over.
+   */
+  @org.junit.jupiter.api.Test
+  void aReadErrorLeftByAFailedMemberDoesNotStallTheRebuildOfItsSlot() throws Exception {
+    Shape shape = EngineHarness.SHAPES[2]; // RAID-5 of 5, left-asymmetric: stripe 0's P on slot 4
+    long seed = Seeds.of(4, 0);
+    ArrayGeometry g = shape.geometry();
+    byte[] model = new byte[(int) (g.arraySectors() * 512)];
+    MemoryDevice[] members = filled(shape, new SplittableRandom(seed), model);
+    byte[] original = bytes(members[1]);
+    long badBlock = g.dataOffset() * 512; // slot 1's block of stripe 0
+    UnreadableHeldRewrite sick = new UnreadableHeldRewrite(members[1], badBlock);
+    BlockDevice[] running = java.util.Arrays.copyOf(members, members.length, BlockDevice[].class);
+    running[1] = sick;
+    MemoryDevice blank = MemoryDevice.create("spare", shape.memberBytes());
+    try (StripeEngine e = engine(g, running)) {
+      // The read fails on slot 1, is served rebuilt, and the rebuilt block's rewrite is held...
+      byte[] row = read(e, 0, g.dataDisks() * g.chunkSectors() * 512);
+      assertThat(row).isEqualTo(java.util.Arrays.copyOf(model, row.length));
+      assertThat(sick.rewriteHeld.await(60, TimeUnit.SECONDS)).isTrue();
+      // ...while the member fails and a spare takes its slot.
+      e.failMember(1, new java.io.IOException("failed by the test"));
+      e.addMember(1, blank, 0);
+      sick.release.countDown();
+      SyncJob job = e.startSync(SyncAction.RECOVER, 0, j -> {});
+      assertThat(job.await(60, TimeUnit.SECONDS)).as("the rebuild ends").isTrue();
+      assertThat(job.completed()).isTrue();
+      assertThat(e.audit()).isEmpty();
+    }
+    long from = g.dataOffset() * 512;
+    long to = from + g.devSectors() * 512;
+    assertThat(java.util.Arrays.copyOfRange(bytes(blank), (int) from, (int) to))
+        .as("seed %d: slot 1 rebuilt", seed)
+        .isEqualTo(java.util.Arrays.copyOfRange(original, (int) from, (int) to));
+  }
+
+  /** A member whose block at one offset cannot be read, and whose first write there is held. */
+  private static final class UnreadableHeldRewrite extends io.jraid.testing.ForwardingDevice {
+    final java.util.concurrent.CountDownLatch rewriteHeld =
+        new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private final long offset;
+
+    UnreadableHeldRewrite(BlockDevice inner, long offset) {
+      super(inner);
+      this.offset = offset;
+    }
+
+    @Override
+    public void read(MemorySegment dst, long at, io.jraid.device.IoCompletion done) {
+      if (at <= offset && offset < at + dst.byteSize()) {
+        done.completed(new java.io.IOException(name() + ": unreadable at " + offset));
+        return;
+      }
+      inner.read(dst, at, done);
+    }
+
+    @Override
+    public void write(MemorySegment src, long at, boolean fua, io.jraid.device.IoCompletion done) {
+      if (at != offset || rewriteHeld.getCount() == 0) {
+        inner.write(src, at, fua, done);
+        return;
+      }
+      rewriteHeld.countDown();
+      Thread.ofPlatform()
+          .start(() -> {
+            try {
+              release.await();
+            } catch (InterruptedException ex) {
+              Thread.currentThread().interrupt();
+            }
+            inner.write(src, at, fua, done);
+          });
+    }
+  }
 }
