@@ -632,21 +632,32 @@ final class MemberManager implements AutoCloseable {
    */
   private boolean memberFailed(int slot, BlockDevice device) {
     Held h = heldOf(device);
-    if (h == null || h.faulty) {
+    if (h == null) {
       return true;
     }
-    h.faulty = true;
     if (h.replacing) { // the copy failed; the member it was copying stays
+      if (h.faulty) {
+        return true;
+      }
+      h.faulty = true;
       h.replacing = false;
       h.slot = -1;
       boolean recorded = update(MemberSuperblocks.Change.faulty(h.devNumber));
       event(ArrayEvent.Kind.FAIL, h.path, "replacement for slot " + slot + " failed");
       return recorded;
     }
-    MemberSuperblocks.Change change = MemberSuperblocks.Change.faulty(h.devNumber);
+    // The engine put the slot's replacement in the failed member's place, rebuilt as far as it was
+    // copied. Recorded even when the member was already marked faulty here (a superblock write to
+    // it failed after the engine's swap and before this ran): else the copy stays a replacement.
     Held standIn = replacementOf(slot);
-    if (standIn != null && engine.memberIs(slot, standIn.device)) {
-      // The engine put the replacement in the failed member's place, rebuilt as far as copied.
+    boolean handOver = standIn != null && engine.memberIs(slot, standIn.device);
+    if (h.faulty && !handOver) {
+      return true;
+    }
+    boolean newly = !h.faulty;
+    h.faulty = true;
+    MemberSuperblocks.Change change = MemberSuperblocks.Change.faulty(h.devNumber);
+    if (handOver) {
       standIn.replacing = false;
       h.slot = -1;
       long point = engine.memberInSync(slot) ? Superblock1.MAX_SECTOR : engine.recoveredBelow(slot);
@@ -654,6 +665,13 @@ final class MemberManager implements AutoCloseable {
           change
               .and(MemberSuperblocks.Change.replacement(standIn.devNumber, false))
               .and(MemberSuperblocks.Change.recoveryOffset(standIn.devNumber, point));
+      event(
+          ArrayEvent.Kind.SPARE_ACTIVE,
+          standIn.path,
+          "takes slot " + slot + " from the failed member it was copying; rebuilding");
+    }
+    if (!newly) {
+      return update(change);
     }
     boolean recorded = update(change);
     int failed = engine.failedMembers();
@@ -1198,6 +1216,13 @@ final class MemberManager implements AutoCloseable {
   List<BlockDevice> devices() {
     synchronized (held) {
       return held.stream().map(h -> h.device).toList();
+    }
+  }
+
+  /** The devices marked faulty and not yet removed: nothing of the array's is kept on them. */
+  List<BlockDevice> faultyDevices() {
+    synchronized (held) {
+      return held.stream().filter(h -> h.faulty).map(h -> h.device).toList();
     }
   }
 }

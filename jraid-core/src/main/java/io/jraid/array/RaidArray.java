@@ -687,9 +687,11 @@ public final class RaidArray implements BlockDevice {
   public void close() throws IOException {
     MemberManager m = manager;
     List<BlockDevice> toClose = opened;
+    List<BlockDevice> failed = List.of();
     if (m != null) {
       m.close(); // stops a pass at a checkpoint; a rebuild's point is recorded
       toClose = m.devices(); // what it holds now: added spares in, removed devices (closed) out
+      failed = m.faultyDevices(); // closed, not flushed: a dead disk's error is no stop's failure
     }
     engine.close(); // stops a sync at a checkpoint, drains every request
     IOException first = null;
@@ -707,7 +709,7 @@ public final class RaidArray implements BlockDevice {
     }
     for (BlockDevice d : toClose) {
       try {
-        if (!d.readOnly()) {
+        if (!d.readOnly() && !failed.contains(d)) {
           d.flush();
         }
       } catch (IOException e) {

@@ -503,6 +503,76 @@ class ManageTest {
     assertThat(closed).as("members closed").containsOnly(true);
   }
 
+  /**
+   * The member being replaced fails while the management thread is busy with a superblock update
+   * that the dying member fails too: the copy must still take the slot as its rebuilding member. It
+   * used to stay a replacement for good (the failure was already "recorded" by the failed
+   * superblock write), so its rebuild point never moved and an assembly after a cut found the slot
+   * rebuilding from where the copy had been. Found by the crash campaign.
+   */
+  @Test
+  void theCopyTakesTheSlotWhenItsMemberFailsDuringASuperblockUpdate() throws Exception {
+    long seed = Seeds.of(69, 0);
+    List<Path> paths = create(5, 4);
+    Path copy = blank("copy.img");
+    Path late = blank("late.img");
+    Path victim = paths.get(2);
+    java.util.Map<Path, io.jraid.device.FaultyDevice> faulty =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    List<SuperblockGate> gates = new ArrayList<>();
+    long superblockAt = sb(paths.getFirst()).superOffset() * 512;
+    RaidArray.MemberOpener opener =
+        (path, readOnly) -> {
+          io.jraid.device.FaultyDevice f =
+              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
+          faulty.put(path, f);
+          SuperblockGate g = new SuperblockGate(f, superblockAt);
+          synchronized (gates) {
+            gates.add(g);
+          }
+          return g;
+        };
+    try (RaidArray array = RaidArray.open(decide(paths), false, opener)) {
+      byte[] data = fill(array, new SplittableRandom(seed));
+      array.add(copy, false);
+      array.speedLimits(256, 256);
+      array.replace(victim.toString(), copy.toString());
+      synchronized (gates) {
+        gates.forEach(SuperblockGate::hold);
+      }
+      // The management thread is busy adding a spare (its superblock writes are held) ...
+      CompletableFuture<Void> added =
+          CompletableFuture.runAsync(() -> {
+            try {
+              array.add(late, false);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (gates.stream().noneMatch(SuperblockGate::holdsAny) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      // ... when the member being copied dies: the engine hands its slot to the copy at once, and
+      // the held superblock write to the dead member fails before the failure is recorded.
+      faulty.get(victim).failAfter(0);
+      array.engine().failMember(2, new java.io.IOException("injected"));
+      synchronized (gates) {
+        gates.forEach(SuperblockGate::release);
+      }
+      added.get(30, TimeUnit.SECONDS);
+      array.speedLimits(200_000, 200_000);
+      await(array, "the copy rebuilt in slot 2", v -> allActive(v, 4));
+      assertThat(view(array, copy).slot()).isEqualTo(2);
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+    }
+    Superblock1 s = sb(copy);
+    assertThat(s.role()).isEqualTo(2);
+    assertThat(s.has(FeatureMap.REPLACEMENT) || s.has(FeatureMap.RECOVERY_OFFSET))
+        .as("the copy recorded as slot 2's member, in sync")
+        .isFalse();
+  }
+
   /** Holds back the writes of a member's superblock (not its data) while held. */
   private static final class SuperblockGate extends io.jraid.testing.ForwardingDevice {
     private final long superblock;
