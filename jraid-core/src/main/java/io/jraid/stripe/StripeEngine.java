@@ -795,17 +795,26 @@ public final class StripeEngine implements AutoCloseable {
     return replacements[slot] != null && sector + BLOCK / 512 > replacedBelow.get(slot);
   }
 
-  /** A replacement write failed: the replacement is dropped, the member carries on. */
+  /**
+   * A write to a replacement failed: the replacement is dropped and the member carries on — or,
+   * should the copy have taken the slot meanwhile (the member it copied failed), it fails as the
+   * slot's member.
+   */
   @SuppressWarnings("ReferenceEquality") // the very device object
   void replacementFailed(int slot, BlockDevice device, Throwable why) {
+    boolean dropped = false;
     synchronized (this) {
-      if (replacements[slot] != device) {
-        return;
+      if (replacements[slot] == device) {
+        failurePending(); // the listener records it as for a member
+        BlockDevice[] next = replacements.clone();
+        next[slot] = null;
+        replacements = next;
+        dropped = true;
       }
-      failurePending(); // the listener records it as for a member
-      BlockDevice[] next = replacements.clone();
-      next[slot] = null;
-      replacements = next;
+    }
+    if (!dropped) {
+      markFaulty(slot, device, why); // nothing if it is not the slot's member either
+      return;
     }
     LOG.log(
         System.Logger.Level.WARNING,

@@ -982,15 +982,23 @@ final class StripeHandler {
     for (Dev d : s.devs) {
       if (d.has(WANT_REPLACE)) {
         BlockDevice replacement = engine.replacement(d.index);
-        if (replacement == null) { // dropped, or it took the slot: nothing to copy any more
-          d.clear(WANT_REPLACE | LOCKED);
+        if (replacement != null) {
+          d.ioPending.set(1);
+          d.replacementDevice = replacement;
+          replacement.write(d.page, offset, false, d.replacementDone);
+          continue;
+        }
+        d.clear(WANT_REPLACE);
+        if (!engine.memberWorking(d.index)
+            || engine.memberReadable(d.index, s.sector, StripeEngine.BLOCK / 512)) {
+          d.clear(LOCKED); // the copy was dropped: the member it copied stays, nothing to write
           skipped = true;
           continue;
         }
-        d.ioPending.set(1);
-        d.replacementDevice = replacement;
-        replacement.write(d.page, offset, false, d.replacementDone);
-        continue;
+        // The copy took the slot since this block was read for it (the member it copied failed):
+        // the block is the slot's rebuilt data now, written to it as a rebuild writes it. Skipped,
+        // the pass would count the stripe done while the new member lacks it.
+        d.set(WANTWRITE);
       }
       if (d.has(WANTWRITE)) {
         d.clear(WANTWRITE);

@@ -1045,7 +1045,11 @@ class CrashCampaignTest {
             .as("%s: every slot in sync: %s", where(), array.members())
             .doesNotContainNull();
         long bad = EngineHarness.inconsistentStripes(geometry, byRole, 0, geometry.devSectors());
-        assertThat(bad).as("%s: stripes with wrong parity after the resync", where()).isZero();
+        assertThat(bad)
+            .as(
+                "%s: stripes with wrong parity after the resync; members %s; journal %s; events %s",
+                where(), array.members(), journal(), array.events())
+            .isZero();
         TALLY.stripesChecked.addAndGet(geometry.devSectors() / 8);
       } finally {
         for (BlockDevice d : byRole) {
