@@ -434,22 +434,8 @@ class ManageTest {
           return g;
         };
     try (RaidArray array = RaidArray.open(decide(paths), false, opener)) {
-      synchronized (gates) {
-        gates.forEach(SuperblockGate::hold);
-      }
       // The management thread is busy adding the spare (its superblock writes are held) ...
-      CompletableFuture<Void> added =
-          CompletableFuture.runAsync(() -> {
-            try {
-              array.add(spare, false);
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (gates.stream().noneMatch(SuperblockGate::holdsAny) && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      CompletableFuture<Void> added = addWithSuperblocksHeld(array, spare, gates);
       // ... when a member fails: its record waits behind the add.
       array.engine().failMember(1, new java.io.IOException("injected"));
       synchronized (gates) {
@@ -537,22 +523,8 @@ class ManageTest {
       array.add(copy, false);
       array.speedLimits(256, 256);
       array.replace(victim.toString(), copy.toString());
-      synchronized (gates) {
-        gates.forEach(SuperblockGate::hold);
-      }
       // The management thread is busy adding a spare (its superblock writes are held) ...
-      CompletableFuture<Void> added =
-          CompletableFuture.runAsync(() -> {
-            try {
-              array.add(late, false);
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (gates.stream().noneMatch(SuperblockGate::holdsAny) && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      CompletableFuture<Void> added = addWithSuperblocksHeld(array, late, gates);
       // ... when the member being copied dies: the engine hands its slot to the copy at once, and
       // the held superblock write to the dead member fails before the failure is recorded.
       faulty.get(victim).failAfter(0);
@@ -571,6 +543,31 @@ class ManageTest {
     assertThat(s.has(FeatureMap.REPLACEMENT) || s.has(FeatureMap.RECOVERY_OFFSET))
         .as("the copy recorded as slot 2's member, in sync")
         .isFalse();
+  }
+
+  /**
+   * Holds every superblock write and adds {@code spare} on another thread: returns once the
+   * management thread is inside that add, waiting on its superblock writes (until the gates are
+   * released), with the add's future.
+   */
+  private static CompletableFuture<Void> addWithSuperblocksHeld(
+      RaidArray array, Path spare, List<SuperblockGate> gates) throws InterruptedException {
+    synchronized (gates) {
+      gates.forEach(SuperblockGate::hold);
+    }
+    CompletableFuture<Void> added =
+        CompletableFuture.runAsync(() -> {
+          try {
+            array.add(spare, false);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (gates.stream().noneMatch(SuperblockGate::holdsAny) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    return added;
   }
 
   /** Holds back the writes of a member's superblock (not its data) while held. */

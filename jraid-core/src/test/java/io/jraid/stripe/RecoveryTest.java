@@ -263,7 +263,9 @@ class RecoveryTest {
     MemoryDevice[] members = filled(shape, new SplittableRandom(seed), model);
     byte[] original = bytes(members[1]);
     long badBlock = g.dataOffset() * 512; // slot 1's block of stripe 0
-    UnreadableHeldRewrite sick = new UnreadableHeldRewrite(members[1], badBlock);
+    HealingDevice unreadable = new HealingDevice(members[1]);
+    unreadable.breakBlock(badBlock);
+    HeldWrites sick = new HeldWrites(unreadable, badBlock);
     BlockDevice[] running = java.util.Arrays.copyOf(members, members.length, BlockDevice[].class);
     running[1] = sick;
     MemoryDevice blank = MemoryDevice.create("spare", shape.memberBytes());
@@ -271,7 +273,7 @@ class RecoveryTest {
       // The read fails on slot 1, is served rebuilt, and the rebuilt block's rewrite is held...
       byte[] row = read(e, 0, g.dataDisks() * g.chunkSectors() * 512);
       assertThat(row).isEqualTo(java.util.Arrays.copyOf(model, row.length));
-      assertThat(sick.rewriteHeld.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(sick.held.await(60, TimeUnit.SECONDS)).isTrue();
       // ...while the member fails and a spare takes its slot.
       e.failMember(1, new java.io.IOException("failed by the test"));
       e.addMember(1, blank, 0);
@@ -286,45 +288,5 @@ class RecoveryTest {
     assertThat(java.util.Arrays.copyOfRange(bytes(blank), (int) from, (int) to))
         .as("seed %d: slot 1 rebuilt", seed)
         .isEqualTo(java.util.Arrays.copyOfRange(original, (int) from, (int) to));
-  }
-
-  /** A member whose block at one offset cannot be read, and whose first write there is held. */
-  private static final class UnreadableHeldRewrite extends io.jraid.testing.ForwardingDevice {
-    final java.util.concurrent.CountDownLatch rewriteHeld =
-        new java.util.concurrent.CountDownLatch(1);
-    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    private final long offset;
-
-    UnreadableHeldRewrite(BlockDevice inner, long offset) {
-      super(inner);
-      this.offset = offset;
-    }
-
-    @Override
-    public void read(MemorySegment dst, long at, io.jraid.device.IoCompletion done) {
-      if (at <= offset && offset < at + dst.byteSize()) {
-        done.completed(new java.io.IOException(name() + ": unreadable at " + offset));
-        return;
-      }
-      inner.read(dst, at, done);
-    }
-
-    @Override
-    public void write(MemorySegment src, long at, boolean fua, io.jraid.device.IoCompletion done) {
-      if (at != offset || rewriteHeld.getCount() == 0) {
-        inner.write(src, at, fua, done);
-        return;
-      }
-      rewriteHeld.countDown();
-      Thread.ofPlatform()
-          .start(() -> {
-            try {
-              release.await();
-            } catch (InterruptedException ex) {
-              Thread.currentThread().interrupt();
-            }
-            inner.write(src, at, fua, done);
-          });
-    }
   }
 }

@@ -357,40 +357,4 @@ class SyncTest {
       EngineHarness.assertParityConsistent(g, memory);
     }
   }
-
-  /** Holds back the completion of the first write at one offset until released. */
-  private static final class HeldWrites extends io.jraid.testing.ForwardingDevice {
-    final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    private final long offset;
-
-    HeldWrites(BlockDevice inner, long offset) {
-      super(inner);
-      this.offset = offset;
-    }
-
-    @Override
-    public void write(MemorySegment src, long at, boolean fua, io.jraid.device.IoCompletion done) {
-      if (at != offset || held.getCount() == 0) {
-        inner.write(src, at, fua, done);
-        return;
-      }
-      inner.write(
-          src,
-          at,
-          fua,
-          error -> {
-            held.countDown();
-            Thread.ofPlatform()
-                .start(() -> {
-                  try {
-                    release.await();
-                  } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                  }
-                  done.completed(error);
-                });
-          });
-    }
-  }
 }
