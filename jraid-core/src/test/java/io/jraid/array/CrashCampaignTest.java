@@ -1050,8 +1050,16 @@ class CrashCampaignTest {
         long bad = EngineHarness.inconsistentStripes(geometry, byRole, 0, geometry.devSectors());
         assertThat(bad)
             .as(
-                "%s: stripes with wrong parity after the resync; members %s; journal %s; events %s",
-                where(), array.members(), journal(), array.events())
+                "%s: stripes with wrong parity after the resync (%s); members %s; journal %s;"
+                    + " events %s",
+                where(),
+                bad == 0
+                    ? ""
+                    : EngineHarness.describeInconsistentStripes(
+                        geometry, byRole, 0, geometry.devSectors()),
+                array.members(),
+                journal(),
+                array.events())
             .isZero();
         TALLY.stripesChecked.addAndGet(geometry.devSectors() / 8);
       } finally {

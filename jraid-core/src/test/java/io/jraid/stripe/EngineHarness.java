@@ -56,7 +56,7 @@ public final class EngineHarness {
    */
   public static void assertParityConsistent(ArrayGeometry g, @Nullable BlockDevice[] members)
       throws IOException {
-    long bad = inconsistentStripes(g, members, 0, g.devSectors(), true);
+    long bad = inconsistentStripes(g, members, 0, g.devSectors(), true, null);
     assertThat(bad).isZero();
   }
 
@@ -66,11 +66,27 @@ public final class EngineHarness {
    */
   public static long inconsistentStripes(
       ArrayGeometry g, @Nullable BlockDevice[] members, long from, long to) throws IOException {
-    return inconsistentStripes(g, members, from, to, false);
+    return inconsistentStripes(g, members, from, to, false, null);
+  }
+
+  /**
+   * The first few stripes whose parity does not match, for a failure's report: member sector, and
+   * which of P and Q (and on which slot) disagree.
+   */
+  public static String describeInconsistentStripes(
+      ArrayGeometry g, @Nullable BlockDevice[] members, long from, long to) throws IOException {
+    StringBuilder report = new StringBuilder();
+    inconsistentStripes(g, members, from, to, false, report);
+    return report.toString();
   }
 
   private static long inconsistentStripes(
-      ArrayGeometry g, @Nullable BlockDevice[] members, long from, long to, boolean failFast)
+      ArrayGeometry g,
+      @Nullable BlockDevice[] members,
+      long from,
+      long to,
+      boolean failFast,
+      @Nullable StringBuilder report)
       throws IOException {
     long bad = 0;
     StripeMap map = new StripeMap(g);
@@ -111,6 +127,12 @@ public final class EngineHarness {
           }
           if (q.mismatch(blocks[qd]) != -1) {
             bad++;
+            if (report != null && bad <= 8) {
+              report.append(
+                  String.format(
+                      "sector %d: Q on slot %d%s; ",
+                      sector, qd, p.mismatch(blocks[pd]) != -1 ? ", P on slot " + pd : ""));
+            }
             continue;
           }
         } else {
@@ -127,8 +149,14 @@ public final class EngineHarness {
         }
         if (p.mismatch(blocks[pd]) != -1) {
           bad++;
+          if (report != null && bad <= 8) {
+            report.append(String.format("sector %d: P on slot %d; ", sector, pd));
+          }
         }
       }
+    }
+    if (report != null) {
+      report.append(bad).append(" stripes in all");
     }
     return bad;
   }
