@@ -173,6 +173,15 @@ public final class StripeEngine implements AutoCloseable {
   /** The member of each slot, copied on change (slots change rarely, are read on every I/O). */
   private volatile @Nullable BlockDevice[] members;
 
+  /**
+   * Odd while {@link #members} and {@link #replacements} change together (a seqlock; changes are
+   * made under the engine's monitor): a write reads the two as one pair, else a swap between its
+   * two reads (a replacement promoted, or taking a failed member's place) could send it to the old
+   * member alone.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger membershipVersion =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private final AtomicIntegerArray faulty;
 
   /**
@@ -563,7 +572,9 @@ public final class StripeEngine implements AutoCloseable {
         slot, recoveredBelow >= geometry.devSectors() ? Long.MAX_VALUE : recoveredBelow & ~7L);
     BlockDevice[] next = now.clone();
     next[slot] = device;
+    membershipVersion.incrementAndGet();
     members = next;
+    membershipVersion.incrementAndGet();
     faulty.set(slot, 0);
     recountFailed();
     return old;
@@ -587,7 +598,9 @@ public final class StripeEngine implements AutoCloseable {
     }
     BlockDevice[] next = now.clone();
     next[slot] = null;
+    membershipVersion.incrementAndGet();
     members = next;
+    membershipVersion.incrementAndGet();
     recountFailed();
     return old;
   }
@@ -654,8 +667,10 @@ public final class StripeEngine implements AutoCloseable {
     nextRepl[slot] = null;
     recoveredBelow.set(slot, Long.MAX_VALUE);
     faulty.set(slot, 0);
+    membershipVersion.incrementAndGet();
     members = nextMembers;
     replacements = nextRepl;
+    membershipVersion.incrementAndGet();
     recountFailed();
   }
 
@@ -726,18 +741,22 @@ public final class StripeEngine implements AutoCloseable {
         failedNow > maxDegraded
             ? "the array has lost more members than it survives"
             : "continuing degraded (" + failedNow + " failed)");
-    BlockDevice replacement = replacements[i];
-    if (replacement != null) {
-      // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
-      BlockDevice[] nextMembers = members.clone();
-      nextMembers[i] = replacement;
-      recoveredBelow.set(i, replacedBelow.get(i));
-      BlockDevice[] nextRepl = replacements.clone();
-      nextRepl[i] = null;
-      replacements = nextRepl;
-      members = nextMembers;
-      faulty.set(i, 0);
-      recountFailed();
+    synchronized (this) {
+      BlockDevice replacement = replacements[i];
+      if (replacement != null) {
+        // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
+        BlockDevice[] nextMembers = members.clone();
+        nextMembers[i] = replacement;
+        recoveredBelow.set(i, replacedBelow.get(i));
+        BlockDevice[] nextRepl = replacements.clone();
+        nextRepl[i] = null;
+        membershipVersion.incrementAndGet();
+        replacements = nextRepl;
+        members = nextMembers;
+        membershipVersion.incrementAndGet();
+        faulty.set(i, 0);
+        recountFailed();
+      }
     }
     memberFailedListener.failed(i, now[i]);
   }
@@ -775,7 +794,27 @@ public final class StripeEngine implements AutoCloseable {
     replacedBelow.set(slot, Math.min(copiedBelow, geometry.devSectors()));
     BlockDevice[] next = replacements.clone();
     next[slot] = device;
+    membershipVersion.incrementAndGet();
     replacements = next;
+    membershipVersion.incrementAndGet();
+  }
+
+  /**
+   * Slot {@code i}'s member and replacement as one consistent pair, into {@code out[0]} and {@code
+   * out[1]}: a write must reach both, or — after a swap — the new member.
+   */
+  void memberAndReplacement(int i, @Nullable BlockDevice[] out) {
+    while (true) {
+      int version = membershipVersion.get();
+      if ((version & 1) == 0) {
+        out[0] = members[i];
+        out[1] = replacements[i];
+        if (membershipVersion.get() == version) {
+          return;
+        }
+      }
+      Thread.onSpinWait(); // a change is a few assignments under the monitor
+    }
   }
 
   /** The replacement being made for slot {@code slot}, or null. */
@@ -808,7 +847,9 @@ public final class StripeEngine implements AutoCloseable {
         failurePending(); // the listener records it as for a member
         BlockDevice[] next = replacements.clone();
         next[slot] = null;
+        membershipVersion.incrementAndGet();
         replacements = next;
+        membershipVersion.incrementAndGet();
         dropped = true;
       }
     }

@@ -60,6 +60,9 @@ final class StripeHandler {
 
   private final MemorySegment scratchQ;
 
+  /** A slot's member and replacement, read as one pair for a write (lane-confined scratch). */
+  private final @Nullable BlockDevice[] pair = new BlockDevice[2];
+
   StripeHandler(StripeEngine engine, Lane lane) {
     MemorySegment scratch = java.lang.foreign.Arena.ofAuto().allocate(2L * StripeEngine.BLOCK, 64);
     this.scratchP = scratch.asSlice(0, StripeEngine.BLOCK);
@@ -1002,7 +1005,10 @@ final class StripeHandler {
       }
       if (d.has(WANTWRITE)) {
         d.clear(WANTWRITE);
-        if (!engine.memberWorking(d.index)) {
+        engine.memberAndReplacement(d.index, pair);
+        BlockDevice member = pair[0];
+        BlockDevice replacement = pair[1];
+        if (member == null || !engine.memberWorking(d.index)) {
           d.clear(LOCKED); // md: a write to a missing or failed member is skipped
           if (d.has(SKIP_COPY)) { // the writer's page goes back with its request: rebuild later
             d.page = d.own;
@@ -1015,8 +1021,7 @@ final class StripeHandler {
         StripeEngine.MemberStats written = engine.stats.members[d.index];
         written.writes.increment();
         written.bytesWritten.add(StripeEngine.BLOCK);
-        d.ioDevice = engine.member(d.index);
-        BlockDevice replacement = engine.replacement(d.index);
+        d.ioDevice = member;
         d.ioPending.set(replacement == null ? 1 : 2);
         if (replacement != null) { // md's replace: every write reaches the copy too
           d.replacementDevice = replacement;
