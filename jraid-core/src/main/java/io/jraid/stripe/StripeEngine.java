@@ -572,9 +572,7 @@ public final class StripeEngine implements AutoCloseable {
         slot, recoveredBelow >= geometry.devSectors() ? Long.MAX_VALUE : recoveredBelow & ~7L);
     BlockDevice[] next = now.clone();
     next[slot] = device;
-    membershipVersion.incrementAndGet();
-    members = next;
-    membershipVersion.incrementAndGet();
+    publishMembership(next, replacements);
     faulty.set(slot, 0);
     recountFailed();
     return old;
@@ -598,9 +596,7 @@ public final class StripeEngine implements AutoCloseable {
     }
     BlockDevice[] next = now.clone();
     next[slot] = null;
-    membershipVersion.incrementAndGet();
-    members = next;
-    membershipVersion.incrementAndGet();
+    publishMembership(next, replacements);
     recountFailed();
     return old;
   }
@@ -667,10 +663,7 @@ public final class StripeEngine implements AutoCloseable {
     nextRepl[slot] = null;
     recoveredBelow.set(slot, Long.MAX_VALUE);
     faulty.set(slot, 0);
-    membershipVersion.incrementAndGet();
-    members = nextMembers;
-    replacements = nextRepl;
-    membershipVersion.incrementAndGet();
+    publishMembership(nextMembers, nextRepl);
     recountFailed();
   }
 
@@ -750,10 +743,7 @@ public final class StripeEngine implements AutoCloseable {
         recoveredBelow.set(i, replacedBelow.get(i));
         BlockDevice[] nextRepl = replacements.clone();
         nextRepl[i] = null;
-        membershipVersion.incrementAndGet();
-        replacements = nextRepl;
-        members = nextMembers;
-        membershipVersion.incrementAndGet();
+        publishMembership(nextMembers, nextRepl);
         faulty.set(i, 0);
         recountFailed();
       }
@@ -794,8 +784,20 @@ public final class StripeEngine implements AutoCloseable {
     replacedBelow.set(slot, Math.min(copiedBelow, geometry.devSectors()));
     BlockDevice[] next = replacements.clone();
     next[slot] = device;
-    membershipVersion.incrementAndGet();
-    replacements = next;
+    publishMembership(members, next);
+  }
+
+  /**
+   * Makes {@code nextMembers} and {@code nextReplacements} the slots' devices, seen by {@link
+   * #memberAndReplacement} as one change. Every change of either goes through here, under the
+   * engine's monitor (one writer at a time).
+   */
+  private void publishMembership(
+      @Nullable BlockDevice[] nextMembers, @Nullable BlockDevice[] nextReplacements) {
+    assert Thread.holdsLock(this);
+    membershipVersion.incrementAndGet(); // odd: a change is under way
+    members = nextMembers;
+    replacements = nextReplacements;
     membershipVersion.incrementAndGet();
   }
 
@@ -847,9 +849,7 @@ public final class StripeEngine implements AutoCloseable {
         failurePending(); // the listener records it as for a member
         BlockDevice[] next = replacements.clone();
         next[slot] = null;
-        membershipVersion.incrementAndGet();
-        replacements = next;
-        membershipVersion.incrementAndGet();
+        publishMembership(members, next);
         dropped = true;
       }
     }

@@ -109,7 +109,15 @@ class CrashCampaignTest {
    * spare is at hand), {@code often} (at every chance, adding the spare if none is: the mode that
    * found the replace defects in RELIABILITY.md), or {@code off}.
    */
-  static final String REPLACES = System.getProperty("jraid.campaign.replaces", "on");
+  static final String REPLACES = replacesMode(System.getProperty("jraid.campaign.replaces", "on"));
+
+  private static String replacesMode(String mode) {
+    if (!List.of("on", "often", "off").contains(mode)) {
+      throw new IllegalArgumentException(
+          "-Djraid.campaign.replaces=" + mode + ": expected on, often or off");
+    }
+    return mode;
+  }
 
   private static final long MEMBER_BYTES = 6L << 20;
   private static final long IO_TIMEOUT_SECONDS = 60;
