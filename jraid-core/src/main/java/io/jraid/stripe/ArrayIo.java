@@ -31,6 +31,15 @@ final class ArrayIo {
   boolean fua;
   @Nullable IoCompletion done;
 
+  /**
+   * The buffer is native memory that a write may lend to the stripe (md's skip_copy, when the
+   * engine allows it); with {@link #bufferAddress}, worked out once per request rather than per
+   * block by the lanes.
+   */
+  boolean lendable;
+
+  long bufferAddress;
+
   /** Pieces not yet completed, plus one held by the splitter until every piece is queued. */
   final AtomicInteger pending = new AtomicInteger();
 

@@ -4,40 +4,28 @@ import static io.jraid.stripe.DevFlags.*;
 
 import io.jraid.stripe.Stripe.Dev;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.MpscArrayQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One handler lane: a thread that owns a share of the stripe cache and runs {@link
- * StripeHandler#handle} for its stripes. Other threads talk to it only through its queues: incoming
- * request pieces, stripes whose I/O or operations completed, and tasks.
+ * One handler lane: a share of the stripe cache and the queues that feed it, run by one {@link
+ * HandlerThreads handler thread} at a time, which runs {@link StripeHandler#handle} for its
+ * stripes. Other threads talk to it only through its queues: incoming request pieces, stripes whose
+ * I/O or operations completed, and tasks.
  *
  * <p>Stripes of array stripe number {@code s} belong to lane {@code s % lanes}; a lane's stripes
  * are free (on its inactive list, oldest first, still hashed so their cached blocks can be hit) or
  * in use. A piece that finds no free stripe waits on the lane's waiting list until one is released
  * (md's inactive-blocked wait): nothing is allocated.
  */
-final class Lane implements Runnable {
+final class Lane {
 
   private static final System.Logger LOG = System.getLogger(Lane.class.getName());
 
   /** Passes one stripe may get in a row while its completions keep arriving at once. */
   private static final int MAX_PASSES_AT_ONCE = 16;
-
-  /**
-   * How long the lane stays on its CPU with nothing to do before it parks. It yields rather than
-   * spins: a busy spin stole the submitters' CPU on 2 cores (2000 spins halved full-stripe write
-   * throughput), a yield gives the CPU to any thread that wants it and still saves the wake-up.
-   */
-  private final long idleNanos;
-
-  /** When the lane last found nothing to do ({@link #idle}: since then). */
-  private long idleSince;
-
-  private boolean idle;
 
   final StripeEngine engine;
   final int index;
@@ -46,7 +34,9 @@ final class Lane implements Runnable {
   private final StripeTable table;
   private final MpscArrayQueue<Bio> incoming;
   private final MpscArrayQueue<Stripe> ready;
-  private final ArrayBlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(64);
+
+  /** Rare (audits, statistics): a lock-free queue, so that looking at an empty one costs a read. */
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
   /** Inactive list: head is the least recently used free stripe. */
   private @Nullable Stripe inactiveHead;
@@ -71,20 +61,32 @@ final class Lane implements Runnable {
   /** Stripes whose operation chain met a full channel: resubmitted when the lane is idle. */
   private final java.util.ArrayDeque<Stripe> retry;
 
-  private final Thread thread;
-  private volatile boolean stopping;
+  private final HandlerThreads threads;
 
   /**
-   * The stripe in {@link #handle(Stripe)} on the lane's thread: completions that arrive for it on
-   * that thread (devices and operations that complete at once) need no trip through the queue.
+   * On the run queue or being run: set by whoever schedules it, cleared by the thread that ran it.
+   */
+  final java.util.concurrent.atomic.AtomicBoolean scheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** The thread running the lane's turn, or null (only that thread ever reads itself here). */
+  private volatile @Nullable Thread runner;
+
+  /** Stripes wait on the delayed list: published at the end of each turn for the idle threads. */
+  volatile boolean delayedPending;
+
+  /** Stripes wait to resubmit to a full channel: published at the end of each turn. */
+  volatile boolean retryPending;
+
+  /**
+   * The stripe in {@link #handle(Stripe)} on the thread running the lane: completions that arrive
+   * for it on that thread (devices and operations that complete at once) need no trip through the
+   * queue.
    */
   private @Nullable Stripe handling;
 
   /** {@link #handling}'s last pass posted it (completions, or a request for one more pass). */
   private boolean repostedWhileHandling;
-
-  /** Set while the lane is (about to be) parked: only then do posters pay for an unpark. */
-  private volatile boolean sleeping;
 
   Lane(
       StripeEngine engine,
@@ -92,10 +94,10 @@ final class Lane implements Runnable {
       int stripeCount,
       MemorySegment slab,
       int bioCapacity,
-      int idleMicros) {
+      HandlerThreads threads) {
     this.engine = engine;
     this.index = index;
-    this.idleNanos = TimeUnit.MICROSECONDS.toNanos(idleMicros);
+    this.threads = threads;
     this.handler = new StripeHandler(engine, this);
     this.stripes = new Stripe[stripeCount];
     this.table = new StripeTable(stripeCount);
@@ -113,123 +115,107 @@ final class Lane implements Runnable {
       stripes[i] = s;
       addInactive(s);
     }
-    this.thread = Thread.ofPlatform().name("jraid-lane-" + index).daemon().unstarted(this);
   }
 
-  void start() {
-    thread.start();
-  }
-
-  Thread thread() {
-    return thread;
-  }
-
-  /** Hands a request piece to this lane (any thread). */
+  /**
+   * Hands a request piece, or a batch of one stripe's pieces linked by {@code next}, to this lane
+   * (any thread).
+   */
   void submit(Bio bio) {
     if (!incoming.offer(bio)) {
       throw new IllegalStateException("lane " + index + " piece queue overflow");
     }
-    wake();
+    threads.schedule(this);
   }
 
   /** Queues a stripe for handling (any thread; at most once until the lane takes it). */
   void post(Stripe stripe) {
-    if (stripe == handling && Thread.currentThread().equals(thread)) {
+    if (stripe == handling && Thread.currentThread().equals(runner)) {
       repostedWhileHandling = true; // its own pass asks: handle (below) sees to it
       return;
     }
     if (stripe.queued.compareAndSet(false, true)) {
       ready.offer(stripe);
-      wake();
+      threads.schedule(this);
     }
   }
 
-  private void wake() {
-    if (sleeping && !Thread.currentThread().equals(thread)) {
-      LockSupport.unpark(thread);
-    }
-  }
-
-  /** Runs {@code task} on the lane's thread (audits, statistics) and waits for it. */
+  /** Runs {@code task} as the lane's owner (audits, statistics) and waits for it. */
   void runOnLane(Runnable task) throws InterruptedException {
     java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-    tasks.put(() -> {
+    tasks.add(() -> {
       try {
         task.run();
       } finally {
         done.countDown();
       }
     });
-    LockSupport.unpark(thread);
+    threads.schedule(this);
     if (!done.await(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("lane " + index + " did not answer within 30 s");
     }
   }
 
-  void stop() throws InterruptedException {
-    stopping = true;
-    LockSupport.unpark(thread);
-    thread.join(TimeUnit.SECONDS.toMillis(30));
+  /** Whether pieces, stripes or tasks are queued for the lane (any thread). */
+  boolean hasQueuedWork() {
+    return !incoming.isEmpty() || !ready.isEmpty() || !tasks.isEmpty();
   }
 
-  @Override
-  public void run() {
-    while (!stopping) {
-      boolean worked = false;
-      Runnable task;
-      while ((task = tasks.poll()) != null) {
-        task.run();
-      }
-      Bio bio;
-      while ((bio = incoming.poll()) != null) {
-        attach(bio);
-        worked = true;
-      }
-      Stripe s;
-      while ((s = ready.poll()) != null) {
-        s.queued.set(false);
-        handle(s);
-        worked = true;
-        if (delayedHead != null && ++passesSinceDelayed > StripeEngine.BYPASS_THRESHOLD) {
-          activateDelayed(); // don't let a stream of full-stripe writes starve partial ones
+  /**
+   * One turn on the calling handler thread, which owns the lane until it returns: tasks, then
+   * request pieces, then stripes ready for a pass, until the queues are empty or {@link
+   * HandlerThreads#TURN} items were taken. With {@code nothingElseToDo} (no lane is runnable), the
+   * delayed partial writes may pre-read now (md) and stripes that met a full channel try again.
+   */
+  void runTurn(boolean nothingElseToDo) {
+    runner = Thread.currentThread();
+    try {
+      int taken = 0;
+      boolean retried = false;
+      while (taken < HandlerThreads.TURN) {
+        boolean worked = false;
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+          task.run();
         }
-      }
-      if (worked) {
-        idle = false;
-        continue;
-      }
-      if (delayedHead != null) {
-        activateDelayed(); // nothing else to do: partial writes may pre-read now (md)
-        continue;
-      }
-      if (!retry.isEmpty()) {
-        while (!retry.isEmpty()) {
-          post(retry.poll());
+        Bio bio;
+        while ((bio = incoming.poll()) != null) {
+          attach(bio);
+          worked = true;
+          taken++;
         }
-      }
-      long now = System.nanoTime();
-      if (!idle) {
-        idle = true;
-        idleSince = now;
-      }
-      if (now - idleSince < idleNanos) {
-        giveWayBriefly();
-      } else {
-        idle = false;
-        sleeping = true;
-        // Look once more after announcing the sleep: a poster that saw sleeping == false did
-        // not unpark, so its work must be visible here.
-        if (incoming.isEmpty() && ready.isEmpty() && tasks.isEmpty()) {
-          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(retry.isEmpty() ? 50 : 1));
+        Stripe s;
+        while ((s = ready.poll()) != null) {
+          s.queued.set(false);
+          handle(s);
+          worked = true;
+          taken++;
+          if (delayedHead != null && ++passesSinceDelayed > StripeEngine.BYPASS_THRESHOLD) {
+            activateDelayed(); // don't let a stream of full-stripe writes starve partial ones
+          }
         }
-        sleeping = false;
+        if (worked) {
+          continue;
+        }
+        if (nothingElseToDo && delayedHead != null) {
+          activateDelayed(); // nothing else to do: partial writes may pre-read now (md)
+          continue;
+        }
+        if (nothingElseToDo && !retried && !retry.isEmpty()) {
+          retried = true;
+          while (!retry.isEmpty()) {
+            post(retry.poll());
+          }
+          continue;
+        }
+        break;
       }
+    } finally {
+      delayedPending = delayedHead != null;
+      retryPending = !retry.isEmpty();
+      handling = null;
+      runner = null;
     }
-  }
-
-  @SuppressWarnings("ThreadPriorityCheck") // on purpose: stay runnable, let others run first
-  private static void giveWayBriefly() {
-    Thread.yield();
   }
 
   private void handle(Stripe s) {
@@ -263,12 +249,19 @@ final class Lane implements Runnable {
 
   // ---- request pieces ----------------------------------------------------------------------
 
-  private void attach(Bio bio) {
-    if (waitingHead != null && table.get(bio.stripeSector) == null) {
-      park(bio); // earlier pieces wait for a free stripe: don't overtake them
-      return;
+  /** Attaches a piece, or a batch of pieces of one stripe linked by {@code next}. */
+  private void attach(Bio batch) {
+    Bio bio = batch;
+    while (bio != null) {
+      Bio next = bio.next;
+      bio.next = null;
+      if (waitingHead != null && table.get(bio.stripeSector) == null) {
+        park(bio); // earlier pieces wait for a free stripe: don't overtake them
+      } else {
+        attachNow(bio);
+      }
+      bio = next;
     }
-    attachNow(bio);
   }
 
   private void attachNow(Bio bio) {

@@ -9,9 +9,9 @@ import org.jspecify.annotations.Nullable;
  * A stripe head: one 4 KiB block of every member at the same member sector, with its buffers, the
  * requests waiting on each block and the state of the write in progress.
  *
- * <p>Owned by one {@link Lane}: only that lane's thread reads or writes its state, so nothing here
- * is locked. Other threads touch only the {@code volatile} hand-off fields (I/O and operation
- * completions), then post the stripe to its lane.
+ * <p>Owned by one {@link Lane}: only the thread running that lane reads or writes its state, so
+ * nothing here is locked. Other threads touch only the {@code volatile} hand-off fields (I/O and
+ * operation completions), then post the stripe to its lane.
  */
 final class Stripe {
 

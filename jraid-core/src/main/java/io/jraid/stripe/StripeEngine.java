@@ -44,14 +44,15 @@ public final class StripeEngine implements AutoCloseable {
    * Tunables.
    *
    * @param stripes stripe cache size (md's {@code stripe_cache_size}, default 256)
-   * @param lanes handler lanes (default: one per core)
+   * @param lanes handler threads (default: one per core); the cache is split into {@link
+   *     #LANES_PER_THREAD} lanes per thread (at least 8 stripes each), which any thread may run
    * @param readOnly refuse writes (and read-error rewrites)
    * @param skipCopy compute parity straight from a writer's aligned full-block buffers
    * @param rmw allow read-modify-write (md's {@code rmw_level} 1); false forces reconstruct-writes
    * @param opChannels worker channels for stripe operations; 0 runs them in the lane (async_tx's
    *     synchronous path)
-   * @param laneIdleMicros how long an idle lane stays on its CPU (yielding it to any thread that
-   *     wants it) before it parks; 0 parks at once
+   * @param laneIdleMicros how long an idle handler thread stays on its CPU (yielding it to any
+   *     thread that wants it) before it parks; 0 parks at once
    */
   public record Options(
       int stripes,
@@ -225,6 +226,7 @@ public final class StripeEngine implements AutoCloseable {
   private final AtomicLongArray replacedBelow;
 
   private final Lane[] lanes;
+  private final HandlerThreads threads;
   private final Arena arena;
   private final MpmcArrayQueue<ArrayIo> ioPool;
   private final MpmcArrayQueue<Bio> bioPool;
@@ -320,21 +322,17 @@ public final class StripeEngine implements AutoCloseable {
     }
     failedCount.set(missing);
     this.size = geometry.arraySectors() * 512;
-    int perLane = options.stripes() / options.lanes();
+    int laneCount = laneCount(options);
+    int perLane = options.stripes() / laneCount;
     this.bioCapacity = Math.max(4096, options.stripes() * disks * 2);
     this.arena = Arena.ofShared();
-    MemorySegment slab = arena.allocate((long) perLane * options.lanes() * disks * BLOCK, BLOCK);
-    this.lanes = new Lane[options.lanes()];
+    MemorySegment slab = arena.allocate((long) perLane * laneCount * disks * BLOCK, BLOCK);
+    this.lanes = new Lane[laneCount];
+    this.threads = new HandlerThreads(lanes, options.lanes(), options.laneIdleMicros());
     long laneBytes = (long) perLane * disks * BLOCK;
     for (int i = 0; i < lanes.length; i++) {
       lanes[i] =
-          new Lane(
-              this,
-              i,
-              perLane,
-              slab.asSlice(i * laneBytes, laneBytes),
-              bioCapacity,
-              options.laneIdleMicros());
+          new Lane(this, i, perLane, slab.asSlice(i * laneBytes, laneBytes), bioCapacity, threads);
     }
     this.ioPool = new MpmcArrayQueue<>(1024);
     for (int i = 0; i < 1024; i++) {
@@ -349,10 +347,23 @@ public final class StripeEngine implements AutoCloseable {
     for (int i = 0; i < 1024; i++) {
       bypassPool.add(new BypassRead(this));
     }
-    for (Lane lane : lanes) {
-      lane.start();
-    }
+    threads.start();
   }
+
+  /**
+   * Lanes for the options' handler threads: a few per thread, so that a thread whose lanes ran dry
+   * takes work from another's (at least 8 stripes each).
+   */
+  static int laneCount(Options options) {
+    return Math.min(options.lanes() * LANES_PER_THREAD, options.stripes() / 8);
+  }
+
+  /**
+   * Random 4 KiB writes, RAID-5 of 5 and RAID-6 of 6, 2 threads with pinned CPUs, one JVM, 7
+   * interleaved rounds: 4 lanes a thread 0.186/0.194x of one member against 0.178/0.183x with one
+   * (RAID-6 0.082/0.118 against 0.079/0.111); 8 a thread measured lower in one unpinned run.
+   */
+  static final int LANES_PER_THREAD = 4;
 
   /** The array's size in bytes. */
   public long size() {
@@ -1059,7 +1070,7 @@ public final class StripeEngine implements AutoCloseable {
       done.completed(null);
       return;
     }
-    if (!buffer.isAccessibleBy(lanes[0].thread())) {
+    if (!buffer.isAccessibleBy(threads.anyThread())) {
       // The lanes copy from and to the buffer (and may write it to members) on their threads.
       done.completed(
           new IllegalArgumentException(
@@ -1077,6 +1088,8 @@ public final class StripeEngine implements AutoCloseable {
     io.offset = offset;
     io.fua = fua;
     io.done = done;
+    io.lendable = kind == ArrayIo.Kind.WRITE && skipCopy && buffer.isNative();
+    io.bufferAddress = buffer.address();
     io.ownPieceFree = true;
     io.pending.set(1); // the splitter's hold: no completion before every piece is queued
     inFlight.addAndGet(kind == ArrayIo.Kind.WRITE ? ONE_WRITE : ONE_REQUEST);
@@ -1134,26 +1147,69 @@ public final class StripeEngine implements AutoCloseable {
    * the request's buffer) on the lanes of their stripes.
    */
   void splitIntoStripes(ArrayIo io, long offset, long bufferOffset, long length) {
-    long position = offset;
     long end = offset + length;
-    while (position < end) {
-      long block = position & ~(long) (BLOCK - 1);
-      int inBlock = (int) (position - block);
-      int len = (int) Math.min(BLOCK - inBlock, end - position);
-      long arraySector = block >>> 9;
-      long stripe = map.stripe(arraySector);
-      Bio bio = io.piece(bioPool);
-      bio.io = io;
-      bio.stripeSector = map.memberSector(arraySector);
-      bio.member = map.member(stripe, map.ddIdx(arraySector));
-      bio.blockOffset = inBlock;
-      bio.length = len;
-      bio.bufferOffset = bufferOffset + (position - offset);
-      bio.next = null;
-      io.pending.incrementAndGet();
-      lanes[(int) ((bio.stripeSector >>> 3) % lanes.length)].submit(bio);
-      position += len;
+    long chunkBytes = geometry.chunkSectors() * 512L;
+    if (offset / chunkBytes == (end - 1) / chunkBytes) {
+      // Within one chunk every block is another stripe's: in array order.
+      long position = offset;
+      while (position < end) {
+        long block = position & ~(long) (BLOCK - 1);
+        int len = (int) Math.min(block + BLOCK - position, end - position);
+        Bio bio = piece(io, position, len, bufferOffset + (position - offset));
+        lanes[(int) ((bio.stripeSector >>> 3) % lanes.length)].submit(bio);
+        position += len;
+      }
+      return;
     }
+    // Across chunks a stripe holds one block of each chunk of its row: the pieces go stripe by
+    // stripe, each stripe's as one batch, so that its lane sees them all in one pass (md gathers a
+    // request's blocks on their stripes before it lets the stripes be handled). In array order a
+    // stripe's blocks arrived a chunk apart, and a pass could find only some of them: a partial
+    // write, planned and parked on the delayed list. Sequential 1 MiB writes, one JVM, 7
+    // interleaved rounds: RAID-6 of 6 0.24-0.29x of the copy rate -> 0.27-0.35x, RAID-5 of 5
+    // 0.26-0.28x -> 0.30-0.31x (faster in 27 of 28 rounds).
+    int dataDisks = geometry.dataDisks();
+    long rowBytes = chunkBytes * dataDisks;
+    for (long row = offset / rowBytes; row <= (end - 1) / rowBytes; row++) {
+      for (long inChunk = 0; inChunk < chunkBytes; inChunk += BLOCK) {
+        @Nullable Bio first = null;
+        @Nullable Bio last = null;
+        for (int d = 0; d < dataDisks; d++) {
+          long block = row * rowBytes + d * chunkBytes + inChunk;
+          long from = Math.max(block, offset);
+          long to = Math.min(block + BLOCK, end);
+          if (from >= to) {
+            continue;
+          }
+          Bio bio = piece(io, from, (int) (to - from), bufferOffset + (from - offset));
+          if (last == null) {
+            first = bio;
+          } else {
+            last.next = bio;
+          }
+          last = bio;
+        }
+        if (first != null) {
+          lanes[(int) ((first.stripeSector >>> 3) % lanes.length)].submit(first);
+        }
+      }
+    }
+  }
+
+  /** A piece of {@code io}: {@code length} bytes at array byte {@code position}, within a block. */
+  private Bio piece(ArrayIo io, long position, int length, long bufferOffset) {
+    long block = position & ~(long) (BLOCK - 1);
+    long arraySector = block >>> 9;
+    Bio bio = io.piece(bioPool);
+    bio.io = io;
+    bio.stripeSector = map.memberSector(arraySector);
+    bio.member = map.member(map.stripe(arraySector), map.ddIdx(arraySector));
+    bio.blockOffset = (int) (position - block);
+    bio.length = length;
+    bio.bufferOffset = bufferOffset;
+    bio.next = null;
+    io.pending.incrementAndGet();
+    return bio;
   }
 
   static <T> T take(MpmcArrayQueue<T> pool) {
@@ -1295,9 +1351,7 @@ public final class StripeEngine implements AutoCloseable {
       while (requestsInFlight() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(1);
       }
-      for (Lane lane : lanes) {
-        lane.stop();
-      }
+      threads.stop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -703,9 +703,8 @@ final class StripeHandler {
     return list.next == null
         && list.blockOffset == 0
         && list.length == StripeEngine.BLOCK
-        && engine.skipCopy
-        && (list.io.buffer.address() + list.bufferOffset) % 32 == 0
-        && list.io.buffer.isNative();
+        && list.io.lendable
+        && ((list.io.bufferAddress + list.bufferOffset) & 31) == 0;
   }
 
   // ---- operation chains ----------------------------------------------------------------------

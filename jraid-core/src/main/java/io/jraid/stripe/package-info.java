@@ -15,12 +15,14 @@
  * but serves reads only below its recovery point), failed or missing, and may have a replacement
  * that receives every write too. Passes keep md's speed limits and yield to user I/O.
  *
- * <p>Ownership instead of locks: a stripe's state is touched only by its lane's thread. Memory: one
- * off-heap slab for every stripe buffer, pooled request and piece descriptors, no allocation per
- * I/O. Facts: {@code shared/spec/stripe-engine.md}, {@code async-ops.md}, {@code flush-barrier.md};
- * Linux {@code drivers/md/raid5.c} ({@code handle_stripe}, {@code analyse_stripe}, {@code
- * fetch_block}, {@code handle_stripe_dirtying}, {@code schedule_reconstruction}, {@code
- * raid5_end_read_request}).
+ * <p>Ownership instead of locks: a stripe's state is touched only by the thread running its lane.
+ * Lanes are units of ownership, not threads: {@code HandlerThreads} (one per core) take whichever
+ * lane has work from a run queue, a few lanes per thread, so a thread whose lanes ran dry helps
+ * with the others' (md's worker groups share stripes the same way). Memory: one off-heap slab for
+ * every stripe buffer, pooled request and piece descriptors, no allocation per I/O. Facts: {@code
+ * shared/spec/stripe-engine.md}, {@code async-ops.md}, {@code flush-barrier.md}; Linux {@code
+ * drivers/md/raid5.c} ({@code handle_stripe}, {@code analyse_stripe}, {@code fetch_block}, {@code
+ * handle_stripe_dirtying}, {@code schedule_reconstruction}, {@code raid5_end_read_request}).
  */
 @NullMarked
 package io.jraid.stripe;
