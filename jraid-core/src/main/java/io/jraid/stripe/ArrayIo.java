@@ -72,10 +72,15 @@ final class ArrayIo {
 
   /** A piece (or the splitter's hold) finished; the last one completes the request. */
   void pieceDone(@Nullable Throwable failure) {
+    piecesDone(1, failure);
+  }
+
+  /** {@code count} pieces finished (all with {@code failure}, or none failed). */
+  void piecesDone(int count, @Nullable Throwable failure) {
     if (failure != null) {
       error.compareAndSet(null, failure);
     }
-    if (pending.decrementAndGet() == 0) {
+    if (pending.addAndGet(-count) == 0) {
       IoCompletion callback = done;
       Throwable first = error.get();
       boolean write = kind == Kind.WRITE;

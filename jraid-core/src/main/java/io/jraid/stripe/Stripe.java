@@ -86,7 +86,15 @@ final class Stripe {
     }
 
     private void arrived() {
-      if (ioPending.decrementAndGet() == 0) {
+      // One completion due (no replacement): nothing races it, so no atomic update is needed.
+      boolean last;
+      if (ioPending.get() == 1) {
+        ioPending.setRelease(0);
+        last = true;
+      } else {
+        last = ioPending.decrementAndGet() == 0;
+      }
+      if (last) {
         ioDone = true;
         stripe.lane.post(stripe);
       }

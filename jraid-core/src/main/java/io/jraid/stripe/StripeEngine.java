@@ -1230,14 +1230,15 @@ public final class StripeEngine implements AutoCloseable {
     return item;
   }
 
-  /** A piece is done: give it back, and complete its request if it was the last. */
-  void pieceDone(Bio bio, @Nullable Throwable error) {
-    ArrayIo io = bio.io;
+  /**
+   * A piece is done: its descriptor goes back (its request's count is the caller's to update, see
+   * {@link ArrayIo#piecesDone}).
+   */
+  void recycle(Bio bio) {
     bio.next = null;
-    if (bio != io.ownPiece) {
+    if (bio != bio.io.ownPiece) {
       bioPool.add(bio);
     }
-    io.pieceDone(error);
   }
 
   void recycle(ArrayIo io) {

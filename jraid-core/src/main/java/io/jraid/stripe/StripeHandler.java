@@ -60,6 +60,15 @@ final class StripeHandler {
 
   private final MemorySegment scratchQ;
 
+  /**
+   * Pieces completed in this pass and not yet counted off their request: consecutive pieces of one
+   * request (a stripe's blocks of one large write, say) take one update of its count, which every
+   * lane its pieces went to shares.
+   */
+  private @Nullable ArrayIo doneIo;
+
+  private int doneCount;
+
   /** A slot's member and replacement, read as one pair for a write (lane-confined scratch). */
   private final @Nullable BlockDevice[] pair = new BlockDevice[2];
 
@@ -134,6 +143,14 @@ final class StripeHandler {
   // ------------------------------------------------------------------------------------
 
   void handle(Stripe s) {
+    try {
+      pass(s);
+    } finally {
+      countOffDone();
+    }
+  }
+
+  private void pass(Stripe s) {
     takeCompletions(s);
     if (s.chainLength > 0 && !s.opsRunning) {
       submitChain(s);
@@ -329,10 +346,37 @@ final class StripeHandler {
   private @Nullable Bio completeAll(@Nullable Bio list, @Nullable Throwable error) {
     while (list != null) {
       Bio next = list.next;
-      engine.pieceDone(list, error);
+      pieceDone(list, error);
       list = next;
     }
     return null;
+  }
+
+  /**
+   * {@code bio} is done: its descriptor goes back; its request's count waits for the pass's end.
+   */
+  private void pieceDone(Bio bio, @Nullable Throwable error) {
+    ArrayIo io = bio.io;
+    engine.recycle(bio);
+    if (error != null) {
+      io.pieceDone(error);
+      return;
+    }
+    if (io != doneIo) {
+      countOffDone();
+      doneIo = io;
+    }
+    doneCount++;
+  }
+
+  private void countOffDone() {
+    ArrayIo io = doneIo;
+    if (io != null) {
+      int count = doneCount;
+      doneIo = null;
+      doneCount = 0;
+      io.piecesDone(count, null);
+    }
   }
 
   // ---- writes: results, completion
@@ -387,7 +431,7 @@ final class StripeHandler {
         for (Bio b = d.toread; b != null; ) {
           Bio next = b.next;
           MemorySegment.copy(d.page, b.blockOffset, b.io.buffer, b.bufferOffset, b.length);
-          engine.pieceDone(b, null);
+          pieceDone(b, null);
           b = next;
         }
         d.toread = null;
