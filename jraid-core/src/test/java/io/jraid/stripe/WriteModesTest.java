@@ -51,12 +51,8 @@ class WriteModesTest {
       }
       long offset = 3 * 4096L; // the fourth stripe of the first chunk: nothing cached
       ReferenceModelTest.await(done -> e.write(block, offset, false, done));
-      long reads = 0;
-      long writes = 0;
-      for (StripeEngine.MemberStats m : e.stats().members) {
-        reads += m.reads.sum();
-        writes += m.writes.sum();
-      }
+      long reads = memberReads(e);
+      long writes = memberWrites(e);
       assertThat(reads).as("member reads").isEqualTo(expectedReads);
       assertThat(writes).as("member writes: the block and each syndrome").isEqualTo(level - 3L);
       MemorySegment back = arena.allocate(4096, 4096);
@@ -95,12 +91,8 @@ class WriteModesTest {
         long offset = (1 + 2L * round) * rowBytes;
         ReferenceModelTest.await(done -> e.write(rows, offset, false, done));
       }
-      long reads = 0;
-      long writes = 0;
-      for (StripeEngine.MemberStats m : e.stats().members) {
-        reads += m.reads.sum();
-        writes += m.writes.sum();
-      }
+      long reads = memberReads(e);
+      long writes = memberWrites(e);
       assertThat(reads).as("member reads by the writes").isZero();
       assertThat(writes).as("member writes: every block of 16 rows").isEqualTo(16L * 16 * disks);
       MemorySegment back = arena.allocate(rows.byteSize(), 4096);
@@ -148,10 +140,7 @@ class WriteModesTest {
         block.set(ValueLayout.JAVA_LONG, i, 0x0123_4567_89ab_cdefL * (i + 1));
       }
       ReferenceModelTest.await(done -> e.write(block, offset, false, done));
-      long reads = 0;
-      for (StripeEngine.MemberStats m : e.stats().members) {
-        reads += m.reads.sum();
-      }
+      long reads = memberReads(e);
       assertThat(reads).as("member reads").isEqualTo(expectedReads);
       MemorySegment back = arena.allocate(4096, 4096);
       ReferenceModelTest.await(done -> e.read(back, offset, done));
@@ -162,5 +151,21 @@ class WriteModesTest {
       assertThat(back.mismatch(arena.allocate(4096, 4096))).isEqualTo(-1);
       assertThat(e.audit()).isEmpty();
     }
+  }
+
+  private static long memberReads(StripeEngine e) {
+    long reads = 0;
+    for (StripeEngine.MemberStats m : e.stats().members) {
+      reads += m.reads.sum();
+    }
+    return reads;
+  }
+
+  private static long memberWrites(StripeEngine e) {
+    long writes = 0;
+    for (StripeEngine.MemberStats m : e.stats().members) {
+      writes += m.writes.sum();
+    }
+    return writes;
   }
 }
