@@ -84,16 +84,11 @@ final class HandlerThreads {
     }
   }
 
-  /** Wakes every thread (a task for a lane must not wait for the idle period). */
-  void wakeAll() {
+  void stop() throws InterruptedException {
+    stopping = true;
     for (Thread t : threads) {
       LockSupport.unpark(t);
     }
-  }
-
-  void stop() throws InterruptedException {
-    stopping = true;
-    wakeAll();
     for (Thread t : threads) {
       t.join(TimeUnit.SECONDS.toMillis(30));
     }

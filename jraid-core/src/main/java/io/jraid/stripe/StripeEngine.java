@@ -991,7 +991,12 @@ public final class StripeEngine implements AutoCloseable {
     bio.length = 0;
     bio.bufferOffset = 0;
     bio.next = null;
-    lanes[(int) ((sector >>> 3) % lanes.length)].submit(bio);
+    laneOf(sector).submit(bio);
+  }
+
+  /** The lane that owns the stripe at member sector {@code stripeSector}. */
+  private Lane laneOf(long stripeSector) {
+    return lanes[(int) ((stripeSector >>> 3) % lanes.length)];
   }
 
   void syncStripeDone(Bio bio) {
@@ -1156,7 +1161,8 @@ public final class StripeEngine implements AutoCloseable {
         long block = position & ~(long) (BLOCK - 1);
         int len = (int) Math.min(block + BLOCK - position, end - position);
         Bio bio = piece(io, position, len, bufferOffset + (position - offset));
-        lanes[(int) ((bio.stripeSector >>> 3) % lanes.length)].submit(bio);
+        io.pending.incrementAndGet();
+        laneOf(bio.stripeSector).submit(bio);
         position += len;
       }
       return;
@@ -1174,6 +1180,7 @@ public final class StripeEngine implements AutoCloseable {
       for (long inChunk = 0; inChunk < chunkBytes; inChunk += BLOCK) {
         @Nullable Bio first = null;
         @Nullable Bio last = null;
+        int pieces = 0;
         for (int d = 0; d < dataDisks; d++) {
           long block = row * rowBytes + d * chunkBytes + inChunk;
           long from = Math.max(block, offset);
@@ -1188,15 +1195,20 @@ public final class StripeEngine implements AutoCloseable {
             last.next = bio;
           }
           last = bio;
+          pieces++;
         }
         if (first != null) {
-          lanes[(int) ((first.stripeSector >>> 3) % lanes.length)].submit(first);
+          io.pending.addAndGet(pieces); // before any of them can complete
+          laneOf(first.stripeSector).submit(first);
         }
       }
     }
   }
 
-  /** A piece of {@code io}: {@code length} bytes at array byte {@code position}, within a block. */
+  /**
+   * A piece of {@code io}: {@code length} bytes at array byte {@code position}, within a block (the
+   * caller counts it into the request's pending pieces before handing it to a lane).
+   */
   private Bio piece(ArrayIo io, long position, int length, long bufferOffset) {
     long block = position & ~(long) (BLOCK - 1);
     long arraySector = block >>> 9;
@@ -1208,7 +1220,6 @@ public final class StripeEngine implements AutoCloseable {
     bio.length = length;
     bio.bufferOffset = bufferOffset;
     bio.next = null;
-    io.pending.incrementAndGet();
     return bio;
   }
 
