@@ -175,10 +175,10 @@ public final class StripeEngine implements AutoCloseable {
   private volatile @Nullable BlockDevice[] members;
 
   /**
-   * Odd while {@link #members} and {@link #replacements} change together (a seqlock; changes are
-   * made under the engine's monitor): a write reads the two as one pair, else a swap between its
-   * two reads (a replacement promoted, or taking a failed member's place) could send it to the old
-   * member alone.
+   * Odd while {@link #members}, {@link #replacements} and {@link #faulty} change together (a
+   * seqlock; changes are made under the engine's monitor): a write reads them as one view, else a
+   * change between its reads (a replacement promoted, or taking a failed member's place) could send
+   * it to the old member alone, or to neither.
    */
   private final java.util.concurrent.atomic.AtomicInteger membershipVersion =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -583,8 +583,7 @@ public final class StripeEngine implements AutoCloseable {
         slot, recoveredBelow >= geometry.devSectors() ? Long.MAX_VALUE : recoveredBelow & ~7L);
     BlockDevice[] next = now.clone();
     next[slot] = device;
-    publishMembership(next, replacements);
-    faulty.set(slot, 0);
+    publishMembership(next, replacements, slot);
     recountFailed();
     return old;
   }
@@ -673,8 +672,7 @@ public final class StripeEngine implements AutoCloseable {
     BlockDevice[] nextRepl = replacements.clone();
     nextRepl[slot] = null;
     recoveredBelow.set(slot, Long.MAX_VALUE);
-    faulty.set(slot, 0);
-    publishMembership(nextMembers, nextRepl);
+    publishMembership(nextMembers, nextRepl, slot);
     recountFailed();
   }
 
@@ -710,56 +708,69 @@ public final class StripeEngine implements AutoCloseable {
    * Marks slot {@code i}'s member faulty for an I/O error on {@code device}, unless the slot has
    * since been given another member (a late completion from a member already replaced).
    */
-  @SuppressWarnings("ReferenceEquality") // the very device object
   void markFaulty(int i, BlockDevice device, Throwable why) {
-    if (members[i] == device) {
-      markFaulty(i, why);
-    }
+    fail(i, device, why);
   }
 
   /** Marks the member of slot {@code i} faulty (md_error): the array carries on degraded. */
   void markFaulty(int i, Throwable why) {
-    BlockDevice[] now = members;
-    if (now[i] == null) {
-      return;
-    }
+    fail(i, null, why);
+  }
+
+  /**
+   * Fails slot {@code i}'s member ({@code which}, or whichever it is when null). When a replacement
+   * was being made for the slot, it takes the slot in the same membership change, so a write
+   * deciding where to go never finds the member failed and its replacement left out (it would skip
+   * the replacement, which then holds a stale block below its copy point).
+   */
+  @SuppressWarnings("ReferenceEquality") // the very device object
+  private void fail(int i, @Nullable BlockDevice which, Throwable why) {
     // Counted before the member shows as faulty: no write that relies on the failure can be
     // acknowledged before the count is up.
     boolean pending = failurePending();
-    if (!faulty.compareAndSet(i, 0, 1)) {
+    @Nullable BlockDevice failed;
+    synchronized (this) {
+      failed = members[i];
+      if (failed == null || (which != null && failed != which) || faulty.get(i) != 0) {
+        failed = null;
+      } else {
+        membershipVersion.incrementAndGet(); // odd: a change is under way
+        faulty.set(i, 1);
+        BlockDevice replacement = replacements[i];
+        if (replacement != null) {
+          // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
+          BlockDevice[] nextMembers = members.clone();
+          nextMembers[i] = replacement;
+          recoveredBelow.set(i, replacedBelow.get(i));
+          BlockDevice[] nextRepl = replacements.clone();
+          nextRepl[i] = null;
+          members = nextMembers;
+          replacements = nextRepl;
+          faulty.set(i, 0);
+        }
+        membershipVersion.incrementAndGet();
+        recountFailed();
+      }
+    }
+    if (failed == null) {
       if (pending) {
-        failureRecorded(true); // failed already: nothing new to record
+        failureRecorded(true); // failed already, or no longer the member: nothing to record
       }
       return;
     }
-    recountFailed();
     int failedNow = failedCount.get();
     stats.membersFailed.increment();
     LOG.log(
         System.Logger.Level.WARNING,
         "{0}: member {1} (slot {2}) failed: {3}; {4}",
         name,
-        now[i].name(),
+        failed.name(),
         i,
         why.getMessage(),
         failedNow > maxDegraded
             ? "the array has lost more members than it survives"
             : "continuing degraded (" + failedNow + " failed)");
-    synchronized (this) {
-      BlockDevice replacement = replacements[i];
-      if (replacement != null) {
-        // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
-        BlockDevice[] nextMembers = members.clone();
-        nextMembers[i] = replacement;
-        recoveredBelow.set(i, replacedBelow.get(i));
-        BlockDevice[] nextRepl = replacements.clone();
-        nextRepl[i] = null;
-        publishMembership(nextMembers, nextRepl);
-        faulty.set(i, 0);
-        recountFailed();
-      }
-    }
-    memberFailedListener.failed(i, now[i]);
+    memberFailedListener.failed(i, failed);
   }
 
   /**
@@ -805,22 +816,33 @@ public final class StripeEngine implements AutoCloseable {
    */
   private void publishMembership(
       @Nullable BlockDevice[] nextMembers, @Nullable BlockDevice[] nextReplacements) {
+    publishMembership(nextMembers, nextReplacements, -1);
+  }
+
+  /** As above, with slot {@code working}'s new member working (not faulty) in the same change. */
+  private void publishMembership(
+      @Nullable BlockDevice[] nextMembers, @Nullable BlockDevice[] nextReplacements, int working) {
     assert Thread.holdsLock(this);
     membershipVersion.incrementAndGet(); // odd: a change is under way
     members = nextMembers;
     replacements = nextReplacements;
+    if (working >= 0) {
+      faulty.set(working, 0);
+    }
     membershipVersion.incrementAndGet();
   }
 
   /**
-   * Slot {@code i}'s member and replacement as one consistent pair, into {@code out[0]} and {@code
-   * out[1]}: a write must reach both, or — after a swap — the new member.
+   * Where a write to slot {@code i} goes, as one consistent view: {@code out[0]} the slot's member
+   * if it is working (null when missing or failed), {@code out[1]} the replacement being made for
+   * it, or null. A write must reach both; md writes the replacement even when the member has
+   * failed.
    */
   void memberAndReplacement(int i, @Nullable BlockDevice[] out) {
     while (true) {
       int version = membershipVersion.get();
       if ((version & 1) == 0) {
-        out[0] = members[i];
+        out[0] = faulty.get(i) == 0 ? members[i] : null;
         out[1] = replacements[i];
         if (membershipVersion.get() == version) {
           return;

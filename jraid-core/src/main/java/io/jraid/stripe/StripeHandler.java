@@ -1049,9 +1049,9 @@ final class StripeHandler {
       if (d.has(WANTWRITE)) {
         d.clear(WANTWRITE);
         engine.memberAndReplacement(d.index, pair);
-        BlockDevice member = pair[0];
+        BlockDevice member = pair[0]; // null when missing or failed
         BlockDevice replacement = pair[1];
-        if (member == null || !engine.memberWorking(d.index)) {
+        if (member == null && replacement == null) {
           d.clear(LOCKED); // md: a write to a missing or failed member is skipped
           if (d.has(SKIP_COPY)) { // the writer's page goes back with its request: rebuild later
             d.page = d.own;
@@ -1064,13 +1064,17 @@ final class StripeHandler {
         StripeEngine.MemberStats written = engine.stats.members[d.index];
         written.writes.increment();
         written.bytesWritten.add(StripeEngine.BLOCK);
-        d.ioDevice = member;
-        d.ioPending.set(replacement == null ? 1 : 2);
-        if (replacement != null) { // md's replace: every write reaches the copy too
+        d.ioPending.set(member != null && replacement != null ? 2 : 1);
+        if (replacement != null) {
+          // md's replace: every write reaches the copy too, even when the member it copies has
+          // failed (the copy is current below its copy point and must stay so)
           d.replacementDevice = replacement;
           replacement.write(d.page, offset, d.has(WANTFUA), d.replacementDone);
         }
-        d.ioDevice.write(d.page, offset, d.has(WANTFUA), d);
+        if (member != null) {
+          d.ioDevice = member;
+          member.write(d.page, offset, d.has(WANTFUA), d);
+        }
       } else if (d.has(WANTREAD)) {
         d.clear(WANTREAD);
         if (!engine.memberReadable(d.index, s.sector, StripeEngine.BLOCK / 512)) {

@@ -1,0 +1,141 @@
+package io.jraid.stripe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jraid.device.BlockDevice;
+import io.jraid.device.FaultyDevice;
+import io.jraid.device.MemoryDevice;
+import io.jraid.layout.Algorithm;
+import io.jraid.layout.ArrayGeometry;
+import io.jraid.stripe.EngineHarness.Shape;
+import io.jraid.testing.Seeds;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * md's replace at the engine: a replacement holds current data below its copy point, so every write
+ * must reach it — also while the member it copies is failing.
+ */
+class ReplacementTest {
+
+  /**
+   * The member being replaced fails; writes that reach the slot while the failure is being handled
+   * (held open here by a log handler that blocks on the failure's warning, as a slow log would)
+   * must land on the replacement, which carries on as the slot's member and is trusted below its
+   * copy point. Before the fix they were skipped in that window (the member showed as failed, the
+   * replacement not yet in its place): the replacement kept stale blocks that the parity check
+   * below finds.
+   */
+  @Test
+  void writesWhileTheReplacedMemberFailsReachTheReplacement() throws Exception {
+    long seed = Seeds.of(90, 1);
+    SplittableRandom random = new SplittableRandom(seed);
+    Shape shape = new Shape(5, Algorithm.LEFT_SYMMETRIC, 4, 16, 64);
+    ArrayGeometry g = shape.geometry();
+    MemoryDevice[] plain = new MemoryDevice[4];
+    for (int i = 0; i < plain.length; i++) {
+      plain[i] = MemoryDevice.create("m" + i, shape.memberBytes());
+    }
+    FaultyDevice failing = new FaultyDevice(plain[1]);
+    BlockDevice[] members = {plain[0], failing, plain[2], plain[3]};
+    MemoryDevice replacement = MemoryDevice.create("replacement", shape.memberBytes());
+    long copiedBelow = g.devSectors() / 2 & ~7L; // zeros, like the member: current below here
+
+    CountDownLatch failureLogged = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Handler holdTheFailure =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            if (r.getMessage() != null && r.getMessage().contains("failed: {3}")) {
+              failureLogged.countDown();
+              try {
+                release.await(20, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger log = Logger.getLogger("io.jraid");
+    log.addHandler(holdTheFailure);
+    long rowBytes = (long) g.chunkSectors() * 512 * g.dataDisks();
+    int rows = (int) (copiedBelow / g.chunkSectors());
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    try (StripeEngine e =
+            new StripeEngine(
+                "replacement-test",
+                g,
+                members,
+                new StripeEngine.Options(64, 2, false, true, true, 0));
+        Arena arena = Arena.ofShared()) {
+      e.addReplacement(1, replacement, copiedBelow);
+      failing.failWrites(0, g.dataOffset() + g.devSectors());
+      MemorySegment data = arena.allocate(rowBytes * rows, 4096);
+      for (long i = 0; i < data.byteSize(); i += 8) {
+        data.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
+      }
+      writes.add(write(e, data.asSlice(0, rowBytes), 0)); // its write to slot 1 fails the member
+      assertThat(failureLogged.await(20, TimeUnit.SECONDS))
+          .as("the member's failure is reported")
+          .isTrue();
+      // Whole rows (each writes slot 1's block, data or parity), on every lane: those not on the
+      // lane whose thread is held complete while the failure is being handled.
+      for (int row = 1; row < rows; row++) {
+        writes.add(write(e, data.asSlice(row * rowBytes, rowBytes), row * rowBytes));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (writes.stream().filter(CompletableFuture::isDone).count() < 2
+          && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      release.countDown();
+      for (CompletableFuture<Void> w : writes) {
+        w.get(20, TimeUnit.SECONDS);
+      }
+      assertThat(e.memberIs(1, replacement)).as("the replacement takes the slot").isTrue();
+      assertThat(e.recoveredBelow(1)).isEqualTo(copiedBelow);
+    } finally {
+      release.countDown();
+      log.removeHandler(holdTheFailure);
+    }
+    BlockDevice[] afterwards = {plain[0], replacement, plain[2], plain[3]};
+    assertThat(EngineHarness.inconsistentStripes(g, afterwards, 0, copiedBelow))
+        .as(
+            "seed %d: stripes below the copy point whose parity the replacement breaks: %s",
+            seed, EngineHarness.describeInconsistentStripes(g, afterwards, 0, copiedBelow))
+        .isZero();
+  }
+
+  private static CompletableFuture<Void> write(StripeEngine e, MemorySegment src, long offset) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    e.write(
+        src,
+        offset,
+        false,
+        error -> {
+          if (error == null) {
+            f.complete(null);
+          } else {
+            f.completeExceptionally(error);
+          }
+        });
+    return f;
+  }
+}
