@@ -8,6 +8,7 @@ import io.jraid.device.MemoryDevice;
 import io.jraid.layout.Algorithm;
 import io.jraid.layout.ArrayGeometry;
 import io.jraid.stripe.EngineHarness.Shape;
+import io.jraid.testing.HeldLog;
 import io.jraid.testing.Seeds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,11 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,11 +27,10 @@ class ReplacementTest {
 
   /**
    * The member being replaced fails; writes that reach the slot while the failure is being handled
-   * (held open here by a log handler that blocks on the failure's warning, as a slow log would)
-   * must land on the replacement, which carries on as the slot's member and is trusted below its
-   * copy point. Before the fix they were skipped in that window (the member showed as failed, the
-   * replacement not yet in its place): the replacement kept stale blocks that the parity check
-   * below finds.
+   * (held open here at the failure's warning, as a slow log would hold it) must land on the
+   * replacement, which carries on as the slot's member and is trusted below its copy point. Before
+   * the fix they were skipped in that window (the member showed as failed, the replacement not yet
+   * in its place): the replacement kept stale blocks that the parity check below finds.
    */
   @Test
   void writesWhileTheReplacedMemberFailsReachTheReplacement() throws Exception {
@@ -51,30 +47,6 @@ class ReplacementTest {
     MemoryDevice replacement = MemoryDevice.create("replacement", shape.memberBytes());
     long copiedBelow = g.devSectors() / 2 & ~7L; // zeros, like the member: current below here
 
-    CountDownLatch failureLogged = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    Handler holdTheFailure =
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            if (r.getMessage() != null && r.getMessage().contains("failed: {3}")) {
-              failureLogged.countDown();
-              try {
-                release.await(20, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger log = Logger.getLogger("io.jraid");
-    log.addHandler(holdTheFailure);
     long rowBytes = (long) g.chunkSectors() * 512 * g.dataDisks();
     int rows = (int) (copiedBelow / g.chunkSectors());
     List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -84,7 +56,8 @@ class ReplacementTest {
                 g,
                 members,
                 new StripeEngine.Options(64, 2, false, true, true, 0));
-        Arena arena = Arena.ofShared()) {
+        Arena arena = Arena.ofShared();
+        HeldLog failureLog = HeldLog.holding("failed: {3}")) {
       e.addReplacement(1, replacement, copiedBelow);
       failing.failWrites(0, g.dataOffset() + g.devSectors());
       MemorySegment data = arena.allocate(rowBytes * rows, 4096);
@@ -92,9 +65,7 @@ class ReplacementTest {
         data.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
       }
       writes.add(write(e, data.asSlice(0, rowBytes), 0)); // its write to slot 1 fails the member
-      assertThat(failureLogged.await(20, TimeUnit.SECONDS))
-          .as("the member's failure is reported")
-          .isTrue();
+      assertThat(failureLog.awaitHeld(20)).as("the member's failure is reported").isTrue();
       // Whole rows (each writes slot 1's block, data or parity), on every lane: those not on the
       // lane whose thread is held complete while the failure is being handled.
       for (int row = 1; row < rows; row++) {
@@ -105,15 +76,12 @@ class ReplacementTest {
           && System.nanoTime() < deadline) {
         Thread.sleep(1);
       }
-      release.countDown();
+      failureLog.release();
       for (CompletableFuture<Void> w : writes) {
         w.get(20, TimeUnit.SECONDS);
       }
       assertThat(e.memberIs(1, replacement)).as("the replacement takes the slot").isTrue();
       assertThat(e.recoveredBelow(1)).isEqualTo(copiedBelow);
-    } finally {
-      release.countDown();
-      log.removeHandler(holdTheFailure);
     }
     BlockDevice[] afterwards = {plain[0], replacement, plain[2], plain[3]};
     assertThat(EngineHarness.inconsistentStripes(g, afterwards, 0, copiedBelow))
