@@ -181,8 +181,7 @@ final class MemberManager implements AutoCloseable {
       for (Held h : held) {
         MemberView.State state;
         long recovered = Long.MAX_VALUE;
-        if (h.faulty
-            || (h.slot >= 0 && engine.memberIs(h.slot, h.device) && engine.memberFaulty(h.slot))) {
+        if (h.faulty || failedNotYetRecorded(h)) {
           state = MemberView.State.FAULTY;
         } else if (h.slot < 0) {
           state = MemberView.State.SPARE;
@@ -340,6 +339,11 @@ final class MemberManager implements AutoCloseable {
   void remove(String device) throws IOException {
     call(() -> {
       Held h = find(device);
+      if (failedNotYetRecorded(h)) {
+        // The engine failed it and the record of that is queued behind this request: record it
+        // now (the queued one then finds it gone), as it shows faulty to whoever asked.
+        memberFailed(h.slot, h.device);
+      }
       if (!h.faulty && h.slot >= 0) {
         throw new IllegalStateException(
             h.path
@@ -568,8 +572,12 @@ final class MemberManager implements AutoCloseable {
         template.roles().withRole(devNumber, role));
   }
 
-  /** The array's bitmap superblock as a working member holds it. */
+  /**
+   * The array's bitmap superblock, for a device being added, from the first member that gives it: a
+   * member that fails to read (it may be dying, not yet failed) is passed over.
+   */
   private io.jraid.format.@Nullable BitmapSuperblock superblockBitmap() throws IOException {
+    IOException unreadable = null;
     for (MemberSuperblocks.Entry e : superblocks.members()) {
       try {
         Member m = MemberReader.read(e.device());
@@ -578,7 +586,16 @@ final class MemberManager implements AutoCloseable {
         }
       } catch (FormatException ignored) {
         // try the next member
+      } catch (IOException failed) {
+        unreadable = failed;
       }
+    }
+    if (unreadable != null) {
+      throw new IOException(
+          name
+              + ": no member's bitmap could be read for the new device: "
+              + unreadable.getMessage(),
+          unreadable);
     }
     return null;
   }
@@ -1088,6 +1105,22 @@ final class MemberManager implements AutoCloseable {
       throw new IllegalArgumentException(
           device + " is not a device of the array; its devices are " + names);
     }
+  }
+
+  /**
+   * Whether the engine has failed {@code h} (it shows failed in its slot, or the replacement being
+   * made for the slot took its place) while the record of the failure is still queued on this
+   * thread.
+   */
+  private boolean failedNotYetRecorded(Held h) {
+    if (h.faulty || h.replacing || h.slot < 0) {
+      return false;
+    }
+    if (engine.memberIs(h.slot, h.device)) {
+      return engine.memberFaulty(h.slot);
+    }
+    Held standIn = replacementOf(h.slot);
+    return standIn != null && engine.memberIs(h.slot, standIn.device);
   }
 
   private String state(Held h) {
