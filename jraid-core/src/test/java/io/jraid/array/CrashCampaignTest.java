@@ -97,12 +97,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * -Djraid.campaign.shapes=raid6}; replacements {@code -Djraid.campaign.replaces=on|often|off}
  * (default on); pass them with {@code -Djraid.test.flags=...}. The base seed is printed; {@code
  * -Djraid.seed=N} replays the same operations, faults and cut points (the interleaving of the
- * threads is the machine's).
+ * threads is the machine's); {@code -Djraid.campaign.runSeed=N} replays one run of a failure's
+ * report.
  */
 class CrashCampaignTest {
 
   static final int RUNS = Integer.getInteger("jraid.campaign.runs", 1);
   static final int CYCLES = Integer.getInteger("jraid.campaign.cycles", 3);
+
+  /**
+   * One run's seed, as a failure reports it ({@code shape, seed N, cycle C}): every run of the
+   * shapes selected uses it (pair it with {@code jraid.campaign.shapes}); runs repeat it.
+   */
+  static final @Nullable Long RUN_SEED = Long.getLong("jraid.campaign.runSeed");
 
   /**
    * How often fate starts {@code --replace} copies: {@code on} (the default: now and then, when a
@@ -164,10 +171,12 @@ class CrashCampaignTest {
   void membersFailSparesRebuildAndThePowerIsCut(CampaignShape shape) throws Exception {
     for (int run = 0; run < RUNS; run++) {
       long seed =
-          shape.bitmapKib() == 0
-              ? Seeds.of(70, shape.level(), shape.disks(), shape.chunkKib(), run)
-              : Seeds.of(
-                  70, shape.level(), shape.disks(), shape.chunkKib(), shape.bitmapKib(), run);
+          RUN_SEED != null
+              ? RUN_SEED
+              : shape.bitmapKib() == 0
+                  ? Seeds.of(70, shape.level(), shape.disks(), shape.chunkKib(), run)
+                  : Seeds.of(
+                      70, shape.level(), shape.disks(), shape.chunkKib(), shape.bitmapKib(), run);
       Path runDir = Files.createDirectories(dir.resolve("run" + run));
       new Run(shape, seed, runDir).go();
       try (Stream<Path> files = Files.list(runDir)) {
@@ -288,6 +297,9 @@ class CrashCampaignTest {
 
     private final List<String> problems = new ArrayList<>();
 
+    /** The devices' I/O this cycle, for a lost block's history in a failure's report. */
+    private final IoHistory history = new IoHistory();
+
     /** What happened this cycle (faults, spares, the cut, the assembly), for a failure's report. */
     private final List<String> journal = new ArrayList<>();
 
@@ -400,7 +412,7 @@ class CrashCampaignTest {
                 synchronized (faulty) {
                   faulty.put(path, f);
                 }
-                return f;
+                return history.traced(f, path.getFileName().toString());
               });
       array.onEvent(e -> {
         if (e.kind() == ArrayEvent.Kind.SPARE_ACTIVE && e.message().contains("rebuilt")) {
@@ -448,6 +460,7 @@ class CrashCampaignTest {
       synchronized (this) {
         journal.clear();
       }
+      history.clear();
       stop = false;
       cut = false;
       paused = false;
@@ -499,6 +512,7 @@ class CrashCampaignTest {
       synchronized (faulty) {
         devices = List.copyOf(faulty.values());
       }
+      history.mark("power cut");
       FaultyDevice.powerCut(devices);
       TALLY.cuts.incrementAndGet();
       stop = true;
@@ -885,6 +899,7 @@ class CrashCampaignTest {
 
     private AssembledAfterCut reassemble() throws Exception {
       unflushedAtCut = model.pendingWrites();
+      history.mark("assembly");
       AssemblyDecision d = decide();
       boolean forced = false;
       BitSet exempt = new BitSet();
@@ -970,7 +985,7 @@ class CrashCampaignTest {
     }
 
     /** Where the first lost bytes lie, and the writes not durable in their stripe. */
-    private String diagnose(DurabilityModel.CrashCheck c, AssembledAfterCut after) {
+    private String diagnose(DurabilityModel.CrashCheck c, AssembledAfterCut after, byte[] actual) {
       if (c.lost().isEmpty()) {
         return "";
       }
@@ -1007,6 +1022,17 @@ class CrashCampaignTest {
           }
         }
       }
+      long block = at & ~4095L;
+      b.append("; block hashes: durable ")
+          .append(
+              Long.toHexString(IoHistory.hash(MemorySegment.ofArray(model.durable(block, 4096)))))
+          .append(", found ")
+          .append(
+              Long.toHexString(IoHistory.hash(MemorySegment.ofArray(actual).asSlice(block, 4096))))
+          .append("; history of the member block at device byte ")
+          .append((geometry.dataOffset() + (memberSector & ~7L)) * 512)
+          .append(':')
+          .append(history.of((geometry.dataOffset() + (memberSector & ~7L)) * 512));
       return b.toString();
     }
 
@@ -1040,7 +1066,7 @@ class CrashCampaignTest {
       assertThat(c.problems())
           .as(
               "%s: data after the cut; %s; journal %s; events %s",
-              where(), diagnose(c, after), journal(), array.events())
+              where(), diagnose(c, after, actual), journal(), array.events())
           .isEmpty();
       TALLY.bytesVerified.addAndGet(c.bytes() - c.exemptBytes());
       TALLY.maybeBytes.addAndGet(c.maybeBytes());

@@ -321,6 +321,11 @@ public final class DurabilityModel {
     unknown.clear();
   }
 
+  /** A copy of the durable contents of {@code [offset, offset + length)}. */
+  public synchronized byte[] durable(long offset, int length) {
+    return java.util.Arrays.copyOfRange(durable, (int) offset, (int) offset + length);
+  }
+
   /** The latest acknowledged contents (for a check after a clean stop: every byte exactly). */
   public synchronized byte[] current() {
     return current.clone();
