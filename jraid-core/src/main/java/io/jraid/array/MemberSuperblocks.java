@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * member's superblock — events + 1, {@code utime} = now, and the change's resync offset, roles and
  * recovery offsets — then writes them all and waits: for each member a flush (so that data written
  * before is durable before the superblock says so, md's PREFLUSH) and then a FUA write of the
- * superblock's 4 KiB block. Members run in parallel.
+ * superblock's 4 KiB block. Members run in parallel, except that members whose own state moves
+ * forward (a rebuild point recorded, a replacement taking its slot) are written first, one by one
+ * (see {@link #update}).
  *
  * <p>A member whose new role is {@link RoleTable#FAULTY} leaves the working set and is not written
  * (md writes only working members). A member whose write or flush fails is reported in the {@link
@@ -292,15 +294,37 @@ public final class MemberSuperblocks {
     List<Entry> written = new ArrayList<>();
     List<Failure> failed = new ArrayList<>();
     try (Arena arena = Arena.ofShared()) {
-      List<CompletableFuture<Void>> writes = new ArrayList<>();
+      // Members whose own state moves forward (a rebuild point, a replacement taking its slot) are
+      // written first, one by one: a power cut during the update then leaves either their own
+      // superblock new — the freshest, so assembly takes the roles from it — or every superblock
+      // old. Written with the rest, the cut could leave others new (naming the member in sync and
+      // its predecessor faulty) and its own superblock old (still rebuilding from where it was):
+      // assembly would then count neither the member nor the one it replaced.
+      List<Entry> ordered = new ArrayList<>();
       for (Entry e : next) {
+        if (advancesOwnState(change, e.superblock().devNumber())) {
+          ordered.add(e);
+        }
+      }
+      int first = ordered.size();
+      for (Entry e : next) {
+        if (!advancesOwnState(change, e.superblock().devNumber())) {
+          ordered.add(e);
+        }
+      }
+      List<CompletableFuture<Void>> writes = new ArrayList<>();
+      for (int i = 0; i < ordered.size(); i++) {
+        Entry e = ordered.get(i);
         MemorySegment block = arena.allocate(Superblock1Layout.BLOCK_BYTES, 4096);
         block.fill((byte) 0);
         Superblock1Codec.encode(e.superblock(), block);
         writes.add(flushThenWrite(e.device(), block, e.superblock().superOffset() * 512));
+        if (i < first) {
+          writes.get(i).exceptionally(error -> null).join(); // its outcome is read below
+        }
       }
-      for (int i = 0; i < next.size(); i++) {
-        Entry e = next.get(i);
+      for (int i = 0; i < ordered.size(); i++) {
+        Entry e = ordered.get(i);
         IOException error = await(writes.get(i), e.device().name());
         if (error == null) {
           written.add(e);
@@ -311,6 +335,12 @@ public final class MemberSuperblocks {
     }
     members = List.copyOf(next);
     return new Result(events, written, failed);
+  }
+
+  /** Whether {@code change} moves member {@code devNumber}'s own state towards in sync. */
+  private static boolean advancesOwnState(Change change, int devNumber) {
+    return change.recoveryOffsets().containsKey(devNumber)
+        || Boolean.FALSE.equals(change.replacements().get(devNumber));
   }
 
   /** The superblock after {@code change}, as md's {@code super_1_sync()} would write it. */

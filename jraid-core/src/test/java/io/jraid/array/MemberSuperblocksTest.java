@@ -125,6 +125,65 @@ class MemberSuperblocksTest {
     assertThat(rebuilt.clean()).isTrue(); // the earlier change stays
   }
 
+  /**
+   * A member whose own state moves forward (here: rebuilt, in sync) takes the new superblock before
+   * any other member is touched. Written alongside the rest, a power cut could leave the others new
+   * and its own superblock old: the one that says where it stands would say "rebuilding from 0"
+   * while the freshest named it in sync (the crash campaign found a RAID-6 that would then not
+   * assemble). Cut after its write, assembly takes the freshest, its own: in sync.
+   */
+  @Test
+  void aMemberThatCatchesUpIsWrittenBeforeTheOthers() throws Exception {
+    List<Entry> entries = created(MetadataVersion.V1_2, false);
+    List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Entry> recorded = new ArrayList<>();
+    for (Entry e : entries) {
+      BlockDevice d =
+          new io.jraid.testing.ForwardingDevice(e.device()) {
+            @Override
+            public void flush(io.jraid.device.IoCompletion done) {
+              order.add("flush " + name());
+              super.flush(done);
+            }
+
+            @Override
+            public void write(
+                java.lang.foreign.MemorySegment src,
+                long offset,
+                boolean fua,
+                io.jraid.device.IoCompletion done) {
+              super.write(
+                  src,
+                  offset,
+                  fua,
+                  error -> {
+                    order.add("written " + name());
+                    done.completed(error);
+                  });
+            }
+          };
+      recorded.add(new Entry(d, e.superblock()));
+    }
+    MemberSuperblocks sbs = new MemberSuperblocks(recorded, CLOCK);
+    sbs.update(Change.markClean().and(Change.recoveryOffset(2, 4096)));
+    order.clear();
+    sbs.update(Change.recoveryOffset(2, Superblock1.MAX_SECTOR));
+    assertThat(order).hasSize(8);
+    assertThat(order.subList(0, 2)).containsExactly("flush m2", "written m2");
+    // The cut right after it: only m2 holds the new superblock, and it is enough.
+    List<Member> torn = readAll(entries);
+    assertThat(torn.get(2).superblock().events()).isEqualTo(2);
+    long before = torn.get(0).superblock().utimeSeconds();
+    for (int i : new int[] {0, 1, 3}) {
+      Superblock1 back =
+          MemberSuperblocks.apply(torn.get(i).superblock(), Change.none(), 1, before);
+      Member m = torn.get(i);
+      torn.set(i, new Member(m.path(), m.deviceSectors(), back, m.badBlocks(), m.bitmap()));
+    }
+    AssemblyDecision d = AssemblyPlanner.plan(torn);
+    assertThat(d.slots().get(2).state()).isEqualTo(AssemblyDecision.SlotState.IN_SYNC);
+  }
+
   @Test
   void aMemberWhoseWriteFailsIsReportedAndTheOthersAreWritten() throws Exception {
     List<Entry> entries = created(MetadataVersion.V1_2, true);
