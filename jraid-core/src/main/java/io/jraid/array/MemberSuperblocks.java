@@ -337,8 +337,17 @@ public final class MemberSuperblocks {
     return new Result(events, written, failed);
   }
 
-  /** Whether {@code change} moves member {@code devNumber}'s own state towards in sync. */
+  /**
+   * Whether {@code change} moves member {@code devNumber}'s own state towards in sync in the slot
+   * it holds: a rebuild point, a replacement taking its slot. Not a spare taking a slot: first and
+   * alone, its new superblock would be the freshest, naming the slot taken while the others' name
+   * it free, and assembly would leave the others out as a split array; its data is worth nothing
+   * yet, so a cut that leaves it a spare loses nothing.
+   */
   private static boolean advancesOwnState(Change change, int devNumber) {
+    if (change.roles().containsKey(devNumber)) {
+      return false;
+    }
     return change.recoveryOffsets().containsKey(devNumber)
         || Boolean.FALSE.equals(change.replacements().get(devNumber));
   }

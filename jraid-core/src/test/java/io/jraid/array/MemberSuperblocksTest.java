@@ -182,6 +182,11 @@ class MemberSuperblocksTest {
     }
     AssemblyDecision d = AssemblyPlanner.plan(torn);
     assertThat(d.slots().get(2).state()).isEqualTo(AssemblyDecision.SlotState.IN_SYNC);
+    // A member taking a slot (a spare, rebuilt from 0) is not written first: alone and freshest,
+    // it would make the others look split off. (Memory devices complete at once: list order.)
+    order.clear();
+    sbs.update(Change.role(2, 2).and(Change.recoveryOffset(2, 0)));
+    assertThat(order.getFirst()).isEqualTo("flush m0");
   }
 
   @Test
