@@ -43,5 +43,12 @@ final class DevFlags {
   /** Write the block to the slot's replacement only (md's replace copying a block across). */
   static final int WANT_REPLACE = 1 << 12;
 
+  /**
+   * The copy to the replacement is in flight. Apart from {@link #WANT_REPLACE} so that a pass
+   * running meanwhile does not send it again: two writes to one place at once, the first completion
+   * unlocking the block while the second still goes.
+   */
+  static final int COPYING = 1 << 13;
+
   private DevFlags() {}
 }

@@ -192,8 +192,8 @@ final class StripeHandler {
           }
         }
         d.replacementDevice = null;
-        if (d.has(WANT_REPLACE)) { // a copy to the replacement only: nothing else to take in
-          d.clear(WANT_REPLACE | LOCKED);
+        if (d.has(COPYING)) { // a copy to the replacement only: nothing else to take in
+          d.clear(COPYING | LOCKED);
           continue;
         }
         Throwable error = d.ioError;
@@ -1029,6 +1029,8 @@ final class StripeHandler {
       if (d.has(WANT_REPLACE)) {
         BlockDevice replacement = engine.replacement(d.index);
         if (replacement != null) {
+          d.clear(WANT_REPLACE);
+          d.set(COPYING);
           d.ioPending.set(1);
           d.replacementDevice = replacement;
           replacement.write(d.page, offset, false, d.replacementDone);

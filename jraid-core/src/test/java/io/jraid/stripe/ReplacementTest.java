@@ -12,6 +12,7 @@ import io.jraid.testing.HeldLog;
 import io.jraid.testing.Seeds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -89,6 +90,98 @@ class ReplacementTest {
             "seed %d: stripes below the copy point whose parity the replacement breaks: %s",
             seed, EngineHarness.describeInconsistentStripes(g, afterwards, 0, copiedBelow))
         .isZero();
+  }
+
+  /**
+   * Two replacements copied in one pass: each stripe's block goes to each replacement once. The
+   * copy of one block was issued again by any pass that ran while it was in flight (here: the other
+   * replacement's copy completing first), and the first completion unlocked the block while the
+   * second write was still going: a user write could then go to the same place at the same time,
+   * and the older copy land last (the crash campaign found the mix of the two on a replacement).
+   * The slow replacement's writes are counted and checked for overlap.
+   */
+  @Test
+  void eachBlockIsCopiedOnceWhileTwoReplacementsAreMade() throws Exception {
+    long seed = Seeds.of(90, 2);
+    SplittableRandom random = new SplittableRandom(seed);
+    Shape shape = new Shape(5, Algorithm.LEFT_SYMMETRIC, 4, 16, 8);
+    ArrayGeometry g = shape.geometry();
+    MemoryDevice[] members = new MemoryDevice[4];
+    for (int i = 0; i < members.length; i++) {
+      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
+    }
+    MemoryDevice quick = MemoryDevice.create("quick", shape.memberBytes());
+    MemoryDevice slowBelow = MemoryDevice.create("slow", shape.memberBytes());
+    OverlapCounter slow =
+        new OverlapCounter(new FaultyDevice(slowBelow).delayCompletions(Duration.ofMillis(2)));
+    try (StripeEngine e =
+            new StripeEngine(
+                "replacement-test",
+                g,
+                members.clone(),
+                new StripeEngine.Options(64, 2, false, true, true, 0));
+        Arena arena = Arena.ofShared()) {
+      long bytes = g.arraySectors() * 512;
+      MemorySegment data = arena.allocate(bytes, 4096);
+      for (long i = 0; i < bytes; i += 8) {
+        data.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
+      }
+      write(e, data, 0).get(20, TimeUnit.SECONDS);
+      e.addReplacement(1, quick);
+      e.addReplacement(2, slow);
+      CompletableFuture<SyncJob> done = new CompletableFuture<>();
+      e.startSync(SyncAction.RECOVER, 0, done::complete);
+      assertThat(done.get(60, TimeUnit.SECONDS).completed()).isTrue();
+      assertThat(e.replacementComplete(1)).isTrue();
+      assertThat(e.replacementComplete(2)).isTrue();
+    }
+    long stripes = g.devSectors() / 8;
+    assertThat(slow.overlaps.get()).as("writes to one place at once").isZero();
+    assertThat(slow.writes.get()).as("copy writes, one per stripe").isEqualTo(stripes);
+    long from = g.dataOffset() * 512;
+    long length = g.devSectors() * 512;
+    assertThat(
+            slowBelow
+                .memory()
+                .asSlice(from, length)
+                .mismatch(members[2].memory().asSlice(from, length)))
+        .isEqualTo(-1);
+    assertThat(
+            quick
+                .memory()
+                .asSlice(from, length)
+                .mismatch(members[1].memory().asSlice(from, length)))
+        .isEqualTo(-1);
+  }
+
+  /** Counts writes and those that overlap a write still in flight on the device. */
+  private static final class OverlapCounter extends io.jraid.testing.ForwardingDevice {
+    final java.util.concurrent.atomic.AtomicLong writes =
+        new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong overlaps =
+        new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Set<Long> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    OverlapCounter(BlockDevice inner) {
+      super(inner);
+    }
+
+    @Override
+    public void write(
+        MemorySegment src, long offset, boolean fua, io.jraid.device.IoCompletion done) {
+      writes.incrementAndGet();
+      if (!inFlight.add(offset)) {
+        overlaps.incrementAndGet();
+      }
+      super.write(
+          src,
+          offset,
+          fua,
+          error -> {
+            inFlight.remove(offset);
+            done.completed(error);
+          });
+    }
   }
 
   private static CompletableFuture<Void> write(StripeEngine e, MemorySegment src, long offset) {
