@@ -126,6 +126,16 @@ class ManageTest {
     return views.stream().filter(v -> v.state() == MemberView.State.ACTIVE).count() == slots;
   }
 
+  /** Opens members as fault injectors over their files, kept in {@code opened} in opening order. */
+  private static RaidArray.MemberOpener faultyOpener(List<io.jraid.device.FaultyDevice> opened) {
+    return (path, readOnly) -> {
+      io.jraid.device.FaultyDevice f =
+          new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
+      opened.add(f);
+      return f;
+    };
+  }
+
   private static MemberView view(RaidArray array, Path p) {
     return array.members().stream()
         .filter(v -> v.device().equals(p.toString()))
@@ -300,13 +310,7 @@ class ManageTest {
   void whenEveryMemberDiesEachFailureIsStillLogged() throws Exception {
     List<Path> paths = create(5, 4);
     List<io.jraid.device.FaultyDevice> faulty = new ArrayList<>();
-    RaidArray.MemberOpener opener =
-        (path, readOnly) -> {
-          io.jraid.device.FaultyDevice f =
-              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
-          faulty.add(f);
-          return f;
-        };
+    RaidArray.MemberOpener opener = faultyOpener(faulty);
     RaidArray array = RaidArray.open(decide(paths), false, opener);
     try (Arena arena = Arena.ofShared()) {
       MemorySegment buffer = arena.allocate(64 * 1024, 4096);
@@ -338,15 +342,7 @@ class ManageTest {
     List<Path> paths = create(5, 4);
     Path victim = paths.get(1);
     List<io.jraid.device.FaultyDevice> opened = new ArrayList<>();
-    RaidArray.MemberOpener opener =
-        (path, readOnly) -> {
-          io.jraid.device.FaultyDevice f =
-              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
-          if (path.equals(victim)) {
-            opened.add(f);
-          }
-          return f;
-        };
+    RaidArray.MemberOpener opener = faultyOpener(opened);
     SplittableRandom random = new SplittableRandom(Seeds.of(91, 1));
     byte[] row = new byte[3 * 64 * 1024]; // one whole row: it writes every member
     random.nextBytes(row);
@@ -355,7 +351,11 @@ class ManageTest {
         io.jraid.testing.HeldLog failureLog = io.jraid.testing.HeldLog.holding("failed: {3}")) {
       MemorySegment buffer = arena.allocate(row.length, 4096);
       MemorySegment.copy(MemorySegment.ofArray(row), 0, buffer, 0, row.length);
-      opened.getFirst().failWrites(0, MEMBER_BYTES / 512);
+      opened.stream()
+          .filter(f -> f.name().equals(victim.toString()))
+          .findFirst()
+          .orElseThrow()
+          .failWrites(0, MEMBER_BYTES / 512);
       CompletableFuture<Void> written = new CompletableFuture<>();
       array.write(buffer, 0, false, e -> complete(written, e));
       assertThat(failureLog.awaitHeld(30)).as("the member's failure is reported").isTrue();
@@ -399,13 +399,7 @@ class ManageTest {
             64 * 1024);
     List<Path> paths = ArrayFiles.create(dir, r, MEMBER_BYTES);
     List<io.jraid.device.FaultyDevice> opened = new ArrayList<>();
-    RaidArray.MemberOpener opener =
-        (path, readOnly) -> {
-          io.jraid.device.FaultyDevice f =
-              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
-          opened.add(f);
-          return f;
-        };
+    RaidArray.MemberOpener opener = faultyOpener(opened);
     try (RaidArray array = RaidArray.open(decide(paths), false, opener)) {
       for (io.jraid.device.FaultyDevice f : opened) {
         f.failReads(0, 2048); // every member's metadata unreadable...

@@ -39,10 +39,7 @@ class ReplacementTest {
     SplittableRandom random = new SplittableRandom(seed);
     Shape shape = new Shape(5, Algorithm.LEFT_SYMMETRIC, 4, 16, 64);
     ArrayGeometry g = shape.geometry();
-    MemoryDevice[] plain = new MemoryDevice[4];
-    for (int i = 0; i < plain.length; i++) {
-      plain[i] = MemoryDevice.create("m" + i, shape.memberBytes());
-    }
+    MemoryDevice[] plain = memoryMembers(shape);
     FaultyDevice failing = new FaultyDevice(plain[1]);
     BlockDevice[] members = {plain[0], failing, plain[2], plain[3]};
     MemoryDevice replacement = MemoryDevice.create("replacement", shape.memberBytes());
@@ -51,12 +48,7 @@ class ReplacementTest {
     long rowBytes = (long) g.chunkSectors() * 512 * g.dataDisks();
     int rows = (int) (copiedBelow / g.chunkSectors());
     List<CompletableFuture<Void>> writes = new ArrayList<>();
-    try (StripeEngine e =
-            new StripeEngine(
-                "replacement-test",
-                g,
-                members,
-                new StripeEngine.Options(64, 2, false, true, true, 0));
+    try (StripeEngine e = engine(g, members);
         Arena arena = Arena.ofShared();
         HeldLog failureLog = HeldLog.holding("failed: {3}")) {
       e.addReplacement(1, replacement, copiedBelow);
@@ -106,20 +98,12 @@ class ReplacementTest {
     SplittableRandom random = new SplittableRandom(seed);
     Shape shape = new Shape(5, Algorithm.LEFT_SYMMETRIC, 4, 16, 8);
     ArrayGeometry g = shape.geometry();
-    MemoryDevice[] members = new MemoryDevice[4];
-    for (int i = 0; i < members.length; i++) {
-      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
-    }
+    MemoryDevice[] members = memoryMembers(shape);
     MemoryDevice quick = MemoryDevice.create("quick", shape.memberBytes());
     MemoryDevice slowBelow = MemoryDevice.create("slow", shape.memberBytes());
     OverlapCounter slow =
         new OverlapCounter(new FaultyDevice(slowBelow).delayCompletions(Duration.ofMillis(2)));
-    try (StripeEngine e =
-            new StripeEngine(
-                "replacement-test",
-                g,
-                members.clone(),
-                new StripeEngine.Options(64, 2, false, true, true, 0));
+    try (StripeEngine e = engine(g, members.clone());
         Arena arena = Arena.ofShared()) {
       long bytes = g.arraySectors() * 512;
       MemorySegment data = arena.allocate(bytes, 4096);
@@ -182,6 +166,19 @@ class ReplacementTest {
             done.completed(error);
           });
     }
+  }
+
+  private static MemoryDevice[] memoryMembers(Shape shape) {
+    MemoryDevice[] members = new MemoryDevice[shape.disks()];
+    for (int i = 0; i < members.length; i++) {
+      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
+    }
+    return members;
+  }
+
+  private static StripeEngine engine(ArrayGeometry g, BlockDevice[] members) {
+    return new StripeEngine(
+        "replacement-test", g, members, new StripeEngine.Options(64, 2, false, true, true, 0));
   }
 
   private static CompletableFuture<Void> write(StripeEngine e, MemorySegment src, long offset) {
