@@ -375,8 +375,8 @@ public final class RaidArray implements BlockDevice {
   }
 
   /**
-   * The working members' superblocks, brought to the freshest event count (assembly accepts a
-   * member one update behind; the next update writes them all alike).
+   * The working members' superblocks, brought to the freshest (assembly accepts a member one update
+   * behind; the next update writes them all alike).
    */
   private static MemberSuperblocks superblocksOf(
       AssemblyDecision decision,
@@ -384,7 +384,7 @@ public final class RaidArray implements BlockDevice {
       @Nullable BlockDevice[] rebuilding,
       List<BlockDevice> spares,
       List<BlockDevice> replacing) {
-    long events = decision.freshest().events();
+    Superblock1 freshest = decision.freshest();
     List<MemberSuperblocks.Entry> entries = new ArrayList<>();
     for (Slot slot : decision.slots()) {
       BlockDevice device = members[slot.role()];
@@ -393,25 +393,41 @@ public final class RaidArray implements BlockDevice {
       }
       Member m = slot.member();
       if (device != null && m != null) {
-        entries.add(new MemberSuperblocks.Entry(device, aligned(m.superblock(), events)));
+        entries.add(new MemberSuperblocks.Entry(device, aligned(m.superblock(), freshest)));
       }
     }
     for (int i = 0; i < spares.size(); i++) {
       Superblock1 own = decision.spares().get(i).superblock();
-      entries.add(new MemberSuperblocks.Entry(spares.get(i), aligned(own, events)));
+      entries.add(new MemberSuperblocks.Entry(spares.get(i), aligned(own, freshest)));
     }
     for (int i = 0; i < replacing.size(); i++) {
       Superblock1 own = decision.replacements().get(i).member().superblock();
-      entries.add(new MemberSuperblocks.Entry(replacing.get(i), aligned(own, events)));
+      entries.add(new MemberSuperblocks.Entry(replacing.get(i), aligned(own, freshest)));
     }
     return new MemberSuperblocks(entries, java.time.InstantSource.system());
   }
 
-  /** {@code own} at the array's event count (a member one behind, or a spare, catches up). */
-  private static Superblock1 aligned(Superblock1 own, long events) {
-    return own.events() == events
-        ? own
-        : MemberSuperblocks.apply(own, MemberSuperblocks.Change.none(), events, own.utimeSeconds());
+  /**
+   * {@code own} caught up with the freshest superblock (a member one behind, or a spare): its event
+   * count, and the array's state — the role table and the resync point — from the freshest, its own
+   * fields (recovery point, replacement) kept. Caught up on the events alone, a member one behind
+   * kept its older role table, which every later update carried on: members at one event count then
+   * disagreed on who holds a slot, and the next assembly left some out as split off.
+   */
+  private static Superblock1 aligned(Superblock1 own, Superblock1 freshest) {
+    if (own.events() == freshest.events()
+        && own.roles().equals(freshest.roles())
+        && own.resyncOffset() == freshest.resyncOffset()) {
+      return own;
+    }
+    java.util.Map<Integer, Integer> roles = new java.util.HashMap<>();
+    for (int d = 0; d < Math.max(own.roles().size(), freshest.roles().size()); d++) {
+      roles.put(d, freshest.roles().role(d)); // beyond the freshest table: spare
+    }
+    MemberSuperblocks.Change arrayState =
+        new MemberSuperblocks.Change(
+            freshest.resyncOffset(), roles, java.util.Map.of(), java.util.Map.of());
+    return MemberSuperblocks.apply(own, arrayState, freshest.events(), own.utimeSeconds());
   }
 
   /**

@@ -333,10 +333,15 @@ class CrashCampaignTest {
         awaitSynced();
         check(after);
       }
+      List<MemberView> before = array.members();
+      List<ArrayEvent> events = array.events();
       array.close();
       AssemblyDecision end = decide();
       assertThat(end.verdict())
-          .as("%s: after a clean stop: %s", where(), end.reason())
+          .as(
+              "%s: after a clean stop: %s; excluded %s; notes %s; superblocks %s; members before"
+                  + " the stop %s; events %s",
+              where(), end.reason(), end.excluded(), end.notes(), superblocks(), before, events)
           .isEqualTo(AssemblyDecision.Verdict.CLEAN);
       try (RaidArray clean = RaidArray.open(end, true)) {
         assertThat(readAll(clean))

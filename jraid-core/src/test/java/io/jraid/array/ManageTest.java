@@ -422,6 +422,42 @@ class ManageTest {
   }
 
   /**
+   * A member one update behind is taken in at assembly with the freshest role table, not its own.
+   * With its own older table (only its events caught up), every later update kept that table:
+   * members at one event count disagreed on who holds a slot, and the next assembly left some out
+   * as split off (the crash campaign: a RAID-5 of 5 that would not assemble after a clean stop).
+   */
+  @Test
+  void aMemberOneUpdateBehindTakesTheFreshestRoles() throws Exception {
+    List<Path> paths = create(5, 4);
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      array.fail(paths.get(3).toString());
+      awaitEvents(array, ArrayEvent.Kind.FAIL, 1);
+    }
+    // As if the record of the failure had not reached disk2: it still names disk3 in slot 3.
+    Path behind = paths.get(2);
+    Superblock1 now = sb(behind);
+    Superblock1 older =
+        MemberSuperblocks.apply(
+            now, MemberSuperblocks.Change.role(3, 3), now.events() - 1, now.utimeSeconds());
+    try (RandomAccessFile f = new RandomAccessFile(behind.toFile(), "rw")) {
+      f.seek(older.superOffset() * 512);
+      f.write(io.jraid.format.Superblock1Codec.encode(older));
+    }
+    List<Path> three = paths.subList(0, 3);
+    AssemblyDecision d = decide(three);
+    assertThat(d.verdict()).isEqualTo(AssemblyDecision.Verdict.DEGRADED);
+    try (RaidArray array = RaidArray.open(d, false)) {
+      assertThat(array.size()).isPositive(); // opened and stopped clean: every member written
+    }
+    for (Path p : three) {
+      assertThat(sb(p).roles()).as("%s", p).isEqualTo(sb(paths.get(0)).roles());
+    }
+    assertThat(sb(behind).roles().role(3)).isEqualTo(RoleTable.FAULTY);
+    assertThat(decide(three).verdict()).isEqualTo(AssemblyDecision.Verdict.DEGRADED);
+  }
+
+  /**
    * md's rule (MD_SB_CHANGE_PENDING): a write is not acknowledged while a member's failure is not
    * yet recorded in the superblocks. Otherwise a write whose data went to parity only (its block is
    * on the failed member) could be acknowledged and flushed, the power could go before the record,

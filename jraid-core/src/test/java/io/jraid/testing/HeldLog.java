@@ -19,11 +19,17 @@ public final class HeldLog extends Handler implements AutoCloseable {
   private final Logger logger = Logger.getLogger("io.jraid");
   private final CountDownLatch logged = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
+  private final java.util.logging.@org.jspecify.annotations.Nullable Level savedLevel =
+      logger.getLevel();
 
   /** Holds the thread logging the first record whose message pattern contains {@code fragment}. */
   public static HeldLog holding(String fragment) {
     HeldLog h = new HeldLog(fragment);
     h.logger.addHandler(h);
+    if (h.savedLevel != null
+        && h.savedLevel.intValue() > java.util.logging.Level.WARNING.intValue()) {
+      h.logger.setLevel(java.util.logging.Level.WARNING); // the engine reports failures so
+    }
     return h;
   }
 
@@ -62,5 +68,6 @@ public final class HeldLog extends Handler implements AutoCloseable {
   public void close() {
     release();
     logger.removeHandler(this);
+    logger.setLevel(savedLevel);
   }
 }
