@@ -1061,8 +1061,14 @@ class CrashCampaignTest {
               + array.members()
               + ", sync "
               + engine.syncJob()
+              + ", failed members "
+              + engine.failedMembers()
+              + ", synced below "
+              + engine.syncedBelow()
               + ", events "
-              + array.events());
+              + array.events()
+              + ", journal "
+              + journal());
     }
 
     private void check(AssembledAfterCut after) throws Exception {
