@@ -300,18 +300,15 @@ public final class MemberSuperblocks {
       // old. Written with the rest, the cut could leave others new (naming the member in sync and
       // its predecessor faulty) and its own superblock old (still rebuilding from where it was):
       // assembly would then count neither the member nor the one it replaced.
-      List<Entry> ordered = new ArrayList<>();
-      for (Entry e : next) {
-        if (advancesOwnState(change, e.superblock().devNumber())) {
-          ordered.add(e);
-        }
-      }
-      int first = ordered.size();
-      for (Entry e : next) {
-        if (!advancesOwnState(change, e.superblock().devNumber())) {
-          ordered.add(e);
-        }
-      }
+      List<Entry> ordered = new ArrayList<>(next);
+      ordered.sort( // stable: the rest keep their order
+          java.util.Comparator.comparing(
+              (Entry e) -> !advancesOwnState(change, e.superblock().devNumber())));
+      int first =
+          (int)
+              next.stream()
+                  .filter(e -> advancesOwnState(change, e.superblock().devNumber()))
+                  .count();
       List<CompletableFuture<Void>> writes = new ArrayList<>();
       for (int i = 0; i < ordered.size(); i++) {
         Entry e = ordered.get(i);

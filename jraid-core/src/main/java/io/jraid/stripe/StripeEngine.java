@@ -734,21 +734,21 @@ public final class StripeEngine implements AutoCloseable {
       if (failed == null || (which != null && failed != which) || faulty.get(i) != 0) {
         failed = null;
       } else {
-        membershipVersion.incrementAndGet(); // odd: a change is under way
-        faulty.set(i, 1);
         BlockDevice replacement = replacements[i];
         if (replacement != null) {
-          // md: the replacement carries on as the slot's member, rebuilt as far as it was copied.
+          // md: the replacement carries on as the slot's member, rebuilt as far as it was copied
+          // (the slot is never seen failed: its member is the copy from this change on).
           BlockDevice[] nextMembers = members.clone();
           nextMembers[i] = replacement;
           recoveredBelow.set(i, replacedBelow.get(i));
           BlockDevice[] nextRepl = replacements.clone();
           nextRepl[i] = null;
-          members = nextMembers;
-          replacements = nextRepl;
-          faulty.set(i, 0);
+          publishMembership(nextMembers, nextRepl);
+        } else {
+          membershipVersion.incrementAndGet(); // odd: a change is under way
+          faulty.set(i, 1);
+          membershipVersion.incrementAndGet();
         }
-        membershipVersion.incrementAndGet();
         recountFailed();
       }
     }
