@@ -116,29 +116,37 @@ public final class ArrayMetrics {
           engine.memberName(i));
     }
     memberCounter(
-        text, engine, "jraid_member_reads_total", "Reads sent to the member.", m -> m.reads);
+        text, engine, "jraid_member_reads_total", "Reads sent to the member.", m -> m.reads.sum());
     memberCounter(
-        text, engine, "jraid_member_writes_total", "Writes sent to the member.", m -> m.writes);
+        text,
+        engine,
+        "jraid_member_writes_total",
+        "Writes sent to the member.",
+        m -> m.writes.sum());
     memberCounter(
         text,
         engine,
         "jraid_member_read_bytes_total",
         "Bytes read from the member.",
-        m -> m.bytesRead);
+        m -> m.bytesRead.sum());
     memberCounter(
         text,
         engine,
         "jraid_member_written_bytes_total",
         "Bytes written to the member.",
-        m -> m.bytesWritten);
+        m -> m.bytesWritten.sum());
     memberCounter(
-        text, engine, "jraid_member_read_errors_total", "Failed member reads.", m -> m.readErrors);
+        text,
+        engine,
+        "jraid_member_read_errors_total",
+        "Failed member reads.",
+        m -> m.readErrors.sum());
     memberCounter(
         text,
         engine,
         "jraid_member_write_errors_total",
         "Failed member writes.",
-        m -> m.writeErrors);
+        m -> m.writeErrors.sum());
   }
 
   private static void memberCounter(
@@ -146,14 +154,13 @@ public final class ArrayMetrics {
       StripeEngine engine,
       String name,
       String help,
-      java.util.function.Function<StripeEngine.MemberStats, java.util.concurrent.atomic.LongAdder>
-          counter) {
+      java.util.function.ToLongFunction<StripeEngine.MemberStats> counter) {
     text.counter(name, help);
     StripeEngine.MemberStats[] members = engine.stats().members;
     for (int i = 0; i < members.length; i++) {
       text.sample(
           name,
-          counter.apply(members[i]).sum(),
+          counter.applyAsLong(members[i]),
           "array",
           engine.name(),
           "slot",

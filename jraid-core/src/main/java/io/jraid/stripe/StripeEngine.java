@@ -129,22 +129,29 @@ public final class StripeEngine implements AutoCloseable {
     /** I/O to each member slot. */
     public final MemberStats[] members;
 
-    Stats(int disks) {
+    Stats(int disks, int lanes) {
       members = new MemberStats[disks];
       for (int i = 0; i < disks; i++) {
-        members[i] = new MemberStats();
+        members[i] = new MemberStats(lanes);
       }
     }
   }
 
   /** Counters of one member slot (what md shows per device in sysfs). */
   public static final class MemberStats {
-    public final LongAdder reads = new LongAdder();
-    public final LongAdder writes = new LongAdder();
-    public final LongAdder bytesRead = new LongAdder();
-    public final LongAdder bytesWritten = new LongAdder();
+    public final LaneCounter reads;
+    public final LaneCounter writes;
+    public final LaneCounter bytesRead;
+    public final LaneCounter bytesWritten;
     public final LongAdder readErrors = new LongAdder();
     public final LongAdder writeErrors = new LongAdder();
+
+    MemberStats(int lanes) {
+      reads = new LaneCounter(lanes);
+      writes = new LaneCounter(lanes);
+      bytesRead = new LaneCounter(lanes);
+      bytesWritten = new LaneCounter(lanes);
+    }
   }
 
   final String name;
@@ -306,7 +313,7 @@ public final class StripeEngine implements AutoCloseable {
     for (int i = 0; i < disks; i++) {
       recoveredBelow.set(i, Long.MAX_VALUE);
     }
-    this.stats = new Stats(disks);
+    this.stats = new Stats(disks, laneCount(options));
     int missing = 0;
     for (BlockDevice m : members) {
       if (m == null) {
@@ -1153,7 +1160,7 @@ public final class StripeEngine implements AutoCloseable {
         read.length = len;
         io.pending.incrementAndGet();
         MemberStats counters = stats.members[member];
-        counters.reads.increment();
+        counters.reads.add(1);
         counters.bytesRead.add(len);
         member(member)
             .read(

@@ -1064,8 +1064,8 @@ final class StripeHandler {
         }
         d.ioWrite = true;
         StripeEngine.MemberStats written = engine.stats.members[d.index];
-        written.writes.increment();
-        written.bytesWritten.add(StripeEngine.BLOCK);
+        written.writes.addOnLane(lane.index, 1);
+        written.bytesWritten.addOnLane(lane.index, StripeEngine.BLOCK);
         d.ioPending.set(member != null && replacement != null ? 2 : 1);
         if (replacement != null) {
           // md's replace: every write reaches the copy too, even when the member it copies has
@@ -1086,8 +1086,8 @@ final class StripeHandler {
         }
         d.ioWrite = false;
         StripeEngine.MemberStats read = engine.stats.members[d.index];
-        read.reads.increment();
-        read.bytesRead.add(StripeEngine.BLOCK);
+        read.reads.addOnLane(lane.index, 1);
+        read.bytesRead.addOnLane(lane.index, StripeEngine.BLOCK);
         d.ioDevice = engine.member(d.index);
         d.ioPending.set(1);
         d.ioDevice.read(d.page, offset, d);
