@@ -636,6 +636,11 @@ final class StripeHandler {
     }
     MemorySegment p = s.devs[s.pdIdx].page;
     Operation op = s.opA;
+    if (!raid6 && onLoan && oneXorFor(s)) {
+      s.reconstruct = ReconstructState.PREXOR_DRAIN_RUN;
+      startChain(s, op, null);
+      return;
+    }
     if (raid6) {
       java.util.Arrays.fill(s.sourcesA, null);
       for (Dev d : s.devs) {
@@ -656,6 +661,37 @@ final class StripeHandler {
       return;
     }
     startChain(s, op, null);
+  }
+
+  /**
+   * RAID-5 read-modify-write with the new data on loan: P ^= old data ^ new data as one XOR (md
+   * runs a prexor and a postxor: P is read and written twice, and one more operation goes through
+   * the chain). The old data stays in the cache pages and the new in the writers' buffers, so one
+   * operation can read both. Prepares {@code s.opA}; false when the sources would not fit.
+   */
+  private boolean oneXorFor(Stripe s) {
+    int n = 0;
+    for (Dev d : s.devs) {
+      if (d.has(PREXOR)) {
+        n++;
+      }
+    }
+    if (2 * n > disks) {
+      return false;
+    }
+    MemorySegment[] sources = s.sources(2 * n);
+    int k = 0;
+    for (Dev d : s.devs) {
+      if (d.has(PREXOR)) {
+        sources[k++] = d.page; // the old data, before the drain lends the writer's page
+        d.clear(PREXOR);
+        drain(d);
+        sources[k++] = d.page;
+      }
+    }
+    s.rmwDrained = true;
+    s.opA.xorDropDst(s.devs[s.pdIdx].page, sources);
+    return true;
   }
 
   /** Read-modify-write, second step: copy the new data in and add it to P (and Q). */
@@ -725,7 +761,11 @@ final class StripeHandler {
     d.towrite = null;
     boolean fua = false;
     if (list != null && drainsWithoutCopy(list)) {
-      d.page = list.io.buffer.asSlice(list.bufferOffset, StripeEngine.BLOCK);
+      MemorySegment buffer = list.io.buffer;
+      d.page =
+          list.bufferOffset == 0 && buffer.byteSize() == StripeEngine.BLOCK
+              ? buffer // a 4 KiB request: its own buffer, no view to make
+              : buffer.asSlice(list.bufferOffset, StripeEngine.BLOCK);
       d.set(SKIP_COPY);
       fua = list.io.fua;
     } else {
