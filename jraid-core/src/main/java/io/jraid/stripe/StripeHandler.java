@@ -241,7 +241,12 @@ final class StripeHandler {
       d.clear(REWRITE | READ_ERROR);
       engine.markFaulty(d.index, d.ioDevice, error);
     }
-    if (d.has(SKIP_COPY)) { // the caller's page was on loan for the write only
+    returnLentPage(d); // the caller's page was on loan for the write only
+  }
+
+  /** A block written from its writer's page (skip_copy) takes its own page back, not up to date. */
+  private static void returnLentPage(Dev d) {
+    if (d.has(SKIP_COPY)) {
       d.page = d.own;
       d.clear(SKIP_COPY | UPTODATE);
     }
@@ -1095,10 +1100,7 @@ final class StripeHandler {
         BlockDevice replacement = pair[1];
         if (member == null && replacement == null) {
           d.clear(LOCKED); // md: a write to a missing or failed member is skipped
-          if (d.has(SKIP_COPY)) { // the writer's page goes back with its request: rebuild later
-            d.page = d.own;
-            d.clear(SKIP_COPY | UPTODATE);
-          }
+          returnLentPage(d); // the writer's page goes back with its request: rebuild later
           skipped = true;
           continue;
         }
