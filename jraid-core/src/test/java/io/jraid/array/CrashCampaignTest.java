@@ -11,6 +11,7 @@ import io.jraid.device.IoCompletion;
 import io.jraid.format.FeatureMap;
 import io.jraid.format.FormatException;
 import io.jraid.format.MetadataVersion;
+import io.jraid.format.RoleTable;
 import io.jraid.format.Superblock1;
 import io.jraid.layout.ArrayGeometry;
 import io.jraid.layout.StripeMap;
@@ -656,12 +657,29 @@ class CrashCampaignTest {
               .append(sb.events())
               .append(sb.has(FeatureMap.REPLACEMENT) ? " replacement" : "")
               .append(sb.has(FeatureMap.RECOVERY_OFFSET) ? " recovery " + sb.recoveryOffset() : "")
+              .append(" table ")
+              .append(roleTable(sb.roles()))
               .append("} ");
         } catch (IOException | FormatException e) {
           b.append(p.getFileName()).append("{").append(e.getMessage()).append("} ");
         }
       }
       return b.toString();
+    }
+
+    /** A role table as descriptor:role pairs, spares left out (F = faulty). */
+    private static String roleTable(RoleTable roles) {
+      StringBuilder b = new StringBuilder("[");
+      for (int i = 0; i < roles.size(); i++) {
+        int role = roles.role(i);
+        if (role != RoleTable.SPARE) {
+          b.append(b.length() > 1 ? " " : "")
+              .append(i)
+              .append(':')
+              .append(role == RoleTable.FAULTY ? "F" : Integer.toString(role));
+        }
+      }
+      return b.append(']').toString();
     }
 
     private long dataSector() {
@@ -905,7 +923,20 @@ class CrashCampaignTest {
     private AssembledAfterCut reassemble() throws Exception {
       unflushedAtCut = model.pendingWrites();
       history.mark("assembly");
-      AssemblyDecision d = decide();
+      AssemblyDecision d;
+      try {
+        d = decide();
+      } catch (AssemblyException e) {
+        throw new AssertionError(
+            where()
+                + ": the members do not assemble after the cut: "
+                + e.getMessage()
+                + "; superblocks "
+                + superblocks()
+                + "; journal "
+                + journal(),
+            e);
+      }
       boolean forced = false;
       BitSet exempt = new BitSet();
       if (!d.verdict().runnable()) {
