@@ -105,6 +105,13 @@ final class MemberManager implements AutoCloseable {
   /** The running pass was cancelled to start another (a new spare came): restart when it ends. */
   private boolean restartWanted;
 
+  /**
+   * A device took a slot (a spare, a re-added member) since the running recovery started: the pass
+   * is past where the device holds anything, so it is restarted (md interrupts its recovery when a
+   * target fails and starts again with the spares).
+   */
+  private boolean joinedSinceRecoveryStarted;
+
   MemberManager(
       String name,
       StripeEngine engine,
@@ -481,6 +488,7 @@ final class MemberManager implements AutoCloseable {
         || !RoleTable.isSlot(slot)
         || slot >= engine.geometry().raidDisks()
         || engine.memberWorking(slot)
+        || failureNotRecorded(slot) // the slot's holder is still named in it: as activateSpares
         || engine.replacement(slot) != null
         || !b.canReAdd(own.events())
         || own.dataOffset() != template.dataOffset()
@@ -506,6 +514,7 @@ final class MemberManager implements AutoCloseable {
             RoleTable.SPARE);
     superblocks.add(new MemberSuperblocks.Entry(device, sb));
     engine.addMember(slot, device, 0);
+    joinedSinceRecoveryStarted = true;
     bitmapRebuild[slot] = true;
     synchronized (held) {
       held.add(new Held(device, path, own.devNumber(), slot));
@@ -743,13 +752,15 @@ final class MemberManager implements AutoCloseable {
     SyncJob job = engine.syncJob();
     if (job != null && !job.finished()) {
       if (anyRebuilding
-          && !(job.action() == SyncAction.RECOVER
-              && java.util.Arrays.equals(job.targets(), rebuilding))) {
+          && (joinedSinceRecoveryStarted
+              || !(job.action() == SyncAction.RECOVER
+                  && java.util.Arrays.equals(job.targets(), rebuilding)))) {
         restartWanted = true;
         job.cancel();
       }
       return;
     }
+    joinedSinceRecoveryStarted = false; // whatever starts next starts from every target's point
     if (anyRebuilding) {
       if (engine.failedMembers() > engine.geometry().parityDisks()) {
         return; // too much is lost to rebuild anything
@@ -834,6 +845,7 @@ final class MemberManager implements AutoCloseable {
               .and(MemberSuperblocks.Change.recoveryOffset(spare.devNumber, 0));
       change = change == null ? c : change.and(c);
       engine.addMember(slot, spare.device, 0);
+      joinedSinceRecoveryStarted = true;
       bitmapRebuild[slot] = false;
       Held old = holderOfFaulty(slot, spare);
       if (old != null) {
@@ -847,11 +859,17 @@ final class MemberManager implements AutoCloseable {
     }
   }
 
-  /** Whether the engine's member of {@code slot} has failed and the failure is not yet recorded. */
+  /**
+   * Whether a device still holds {@code slot} here although the slot has no working member: a
+   * failure the engine reported and this thread has not recorded yet. Its holder may be the slot's
+   * member, or a copy that took the slot in the engine when the member it was copying failed and
+   * then failed in turn (the member's record, which hands the slot over, still queued). Until each
+   * is recorded faulty, their superblocks name them in the slot.
+   */
   private boolean failureNotRecorded(int slot) {
     synchronized (held) {
       for (Held h : held) {
-        if (h.slot == slot && !h.faulty && !h.replacing && engine.memberIs(slot, h.device)) {
+        if (h.slot == slot && !h.faulty) {
           return true;
         }
       }

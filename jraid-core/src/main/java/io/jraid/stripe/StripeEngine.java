@@ -628,10 +628,34 @@ public final class StripeEngine implements AutoCloseable {
     failedCount.set(n);
   }
 
-  /** A recovery pass reached {@code sector}: its targets hold current data below it. */
-  void recovered(boolean[] targets, long sector) {
+  /**
+   * The devices a recovery starting now writes: per target slot, the replacement being made for it,
+   * else its member (null for other slots).
+   */
+  synchronized @Nullable BlockDevice[] recoveryDevices(boolean[] targets) {
+    @Nullable BlockDevice[] devices = new BlockDevice[disks];
+    for (int i = 0; i < disks; i++) {
+      if (targets[i]) {
+        devices[i] = replacements[i] != null ? replacements[i] : members[i];
+      }
+    }
+    return devices;
+  }
+
+  /**
+   * A recovery pass reached {@code sector}: its targets hold current data below it — those of
+   * {@code devices} (what the pass was started for) still in their slots. A device that joined a
+   * slot after the pass started (a spare taking it when the copy there failed) has seen none of the
+   * pass below where it joined: its progress is its own pass's to record, or it would count as
+   * rebuilt where it holds nothing.
+   */
+  @SuppressWarnings("ReferenceEquality") // the very device objects
+  void recovered(boolean[] targets, @Nullable BlockDevice[] devices, long sector) {
     boolean end = sector >= (geometry.devSectors() & ~7L);
     for (int i = 0; i < disks; i++) {
+      if (targets[i] && replacements[i] != devices[i] && members[i] != devices[i]) {
+        continue; // the device the pass rebuilds left the slot
+      }
       if (targets[i] && replacements[i] != null) {
         // At the end the copy is complete, but the replacement takes the slot only once its owner
         // has recorded the swap (promoteReplacement): until then writes keep reaching both, so

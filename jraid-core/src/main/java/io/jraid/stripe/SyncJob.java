@@ -1,5 +1,6 @@
 package io.jraid.stripe;
 
+import io.jraid.device.BlockDevice;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,6 +52,9 @@ public final class SyncJob {
   /** For a recovery: the slots it rebuilds. */
   private final boolean[] targets;
 
+  /** Per target slot, the device this pass rebuilds (its progress counts for that device only). */
+  private final @org.jspecify.annotations.Nullable BlockDevice[] targetDevices;
+
   private volatile @org.jspecify.annotations.Nullable String abortReason;
   private final Consumer<SyncJob> onFinish;
 
@@ -97,6 +101,7 @@ public final class SyncJob {
       Consumer<SyncJob> onFinish) {
     this.engine = engine;
     this.targets = targets.clone();
+    this.targetDevices = engine.recoveryDevices(targets);
     this.regions = regions;
     this.action = action;
     this.start = start;
@@ -415,7 +420,7 @@ public final class SyncJob {
     if (action == SyncAction.RESYNC) {
       engine.syncedBelow(sector);
     } else if (action == SyncAction.RECOVER) {
-      engine.recovered(targets, sector);
+      engine.recovered(targets, targetDevices, sector);
     }
   }
 

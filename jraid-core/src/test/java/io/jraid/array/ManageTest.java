@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -911,6 +912,85 @@ class ManageTest {
     assertThat(bytes(spare, at, chunk))
         .as("seed %d: slot 1's chunk of stripe 0 on the copy after the cut", seed)
         .isEqualTo(expected);
+  }
+
+  /**
+   * Slot 1 is being replaced; its member fails (the copy takes the slot in the engine) and the copy
+   * fails as well, while the management thread is busy adding another spare. Both failures are
+   * recorded before any spare takes the slot: recorded after, the spare's role reached the
+   * superblock of the first member, not yet marked faulty, and the two claimed the slot at one
+   * event count (a cut there left an array that would not assemble: "both claim slot 1").
+   */
+  @Test
+  void aSpareTakesASlotOnlyOnceTheFailuresThereAreRecorded() throws Exception {
+    long seed = Seeds.of(92, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 3);
+    Path copy = blank("copy.img");
+    Path late = blank("late.img");
+    CountDownLatch lateOpened = new CountDownLatch(1);
+    List<io.jraid.device.FaultyDevice> lateDevice =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    RaidArray.MemberOpener opener =
+        (path, readOnly) -> {
+          io.jraid.device.FaultyDevice f =
+              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
+          if (path.equals(late)) {
+            f.delayCompletions(java.time.Duration.ofMillis(300)); // keeps its add busy a while
+            lateDevice.add(f);
+            lateOpened.countDown();
+          }
+          return f;
+        };
+    try (RaidArray array = RaidArray.open(decide(paths), false, opener)) {
+      byte[] data = fill(array, random);
+      List<String> conflicts = new java.util.concurrent.CopyOnWriteArrayList<>();
+      MemberSuperblocks sbs = array.superblocks();
+      assertThat(sbs).isNotNull();
+      sbs.beforeEachUpdate((events, next) -> {
+        java.util.Map<Integer, String> holders = new java.util.HashMap<>();
+        for (MemberSuperblocks.Entry e : next) {
+          Superblock1 own = e.superblock();
+          if (RoleTable.isSlot(own.role()) && !own.has(FeatureMap.REPLACEMENT)) {
+            String other = holders.put(own.role(), e.device().name());
+            if (other != null) {
+              conflicts.add(
+                  "events "
+                      + events
+                      + ": "
+                      + other
+                      + " and "
+                      + e.device().name()
+                      + " hold slot "
+                      + own.role());
+            }
+          }
+        }
+      });
+      array.add(copy, false);
+      array.speedLimits(1024, 1024);
+      array.replace(paths.get(1).toString(), copy.toString());
+      CompletableFuture<Void> adding =
+          CompletableFuture.runAsync(() -> {
+            try {
+              array.add(late, false);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+      assertThat(lateOpened.await(30, TimeUnit.SECONDS)).isTrue();
+      array.engine().failMember(1, new java.io.IOException("test: slot 1's member fails"));
+      array.engine().failMember(1, new java.io.IOException("test: its copy fails too"));
+      adding.get(60, TimeUnit.SECONDS);
+      lateDevice.getFirst().delayCompletions(java.time.Duration.ZERO);
+      array.speedLimits(200_000, 200_000);
+      await(array, "the late spare rebuilt in slot 1", v -> allActive(v, 3));
+      assertThat(conflicts).as("superblock updates with two holders of a slot").isEmpty();
+      assertThat(view(array, late).slot()).isEqualTo(1);
+      assertThat(contents(array))
+          .as("seed %d: after the late spare's rebuild", seed)
+          .isEqualTo(data);
+    }
   }
 
   private static byte[] bytes(Path member, long at, int length) throws Exception {
