@@ -919,7 +919,9 @@ class ManageTest {
    * fails as well, while the management thread is busy adding another spare. Both failures are
    * recorded before any spare takes the slot: recorded after, the spare's role reached the
    * superblock of the first member, not yet marked faulty, and the two claimed the slot at one
-   * event count (a cut there left an array that would not assemble: "both claim slot 1").
+   * event count (a cut there left an array that would not assemble: "both claim slot 1"). And the
+   * spare is rebuilt from its start: the copy's recovery, still running for the same slot, had
+   * marked it rebuilt up to where that pass already was, and the data read back wrong.
    */
   @Test
   void aSpareTakesASlotOnlyOnceTheFailuresThereAreRecorded() throws Exception {
