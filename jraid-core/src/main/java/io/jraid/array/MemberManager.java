@@ -945,43 +945,50 @@ final class MemberManager implements AutoCloseable {
   }
 
   /**
-   * Replacements whose copy is complete: the swap is recorded first (the old members leave as
-   * faulty, as md records them), then the engine puts the replacements in their slots — until then
-   * every write reaches both, so a crash in between finds current data in whichever the superblocks
-   * name.
+   * Replacements whose copy is complete: the swap is recorded first (the old member leaves as
+   * faulty, as md records it), then the engine puts the replacement in its slot — until then every
+   * write reaches both, so a crash in between finds current data in whichever the superblocks name.
+   * One swap per update: the replacement's own superblock is written first ({@link
+   * MemberSuperblocks#update}), and a cut after it must not leave the record of a second swap in it
+   * while the second replacement's own superblock still says it is copying from where it began (two
+   * swaps recorded together left a RAID-5 whose second copy, in its own eyes just started, had to
+   * rebuild a slot whose member the freshest superblock called faulty).
    */
   private void finishReplacements() {
-    MemberSuperblocks.Change change = null;
-    List<Held> replaced = new ArrayList<>();
-    List<Integer> slots = new ArrayList<>();
-    synchronized (held) {
-      for (Held r : held) {
-        if (r.replacing && engine.replacementComplete(r.slot)) {
-          slots.add(r.slot);
-          for (Held old : held) {
-            if (old != r && old.slot == r.slot && !old.faulty) {
-              old.faulty = true;
-              old.slot = -1;
-              replaced.add(old);
-              MemberSuperblocks.Change c = MemberSuperblocks.Change.faulty(old.devNumber);
-              change = change == null ? c : change.and(c);
+    while (true) {
+      MemberSuperblocks.Change change = null;
+      List<Held> replaced = new ArrayList<>();
+      int slot = -1;
+      synchronized (held) {
+        for (Held r : held) {
+          if (r.replacing && engine.replacementComplete(r.slot)) {
+            slot = r.slot;
+            for (Held old : held) {
+              if (old != r && old.slot == r.slot && !old.faulty) {
+                old.faulty = true;
+                old.slot = -1;
+                replaced.add(old);
+                MemberSuperblocks.Change c = MemberSuperblocks.Change.faulty(old.devNumber);
+                change = change == null ? c : change.and(c);
+              }
             }
+            r.replacing = false;
+            MemberSuperblocks.Change c =
+                MemberSuperblocks.Change.replacement(r.devNumber, false)
+                    .and(
+                        MemberSuperblocks.Change.recoveryOffset(
+                            r.devNumber, Superblock1.MAX_SECTOR));
+            change = change == null ? c : change.and(c);
+            recordedRecovery[r.slot] = Superblock1.MAX_SECTOR;
+            break;
           }
-          r.replacing = false;
-          MemberSuperblocks.Change c =
-              MemberSuperblocks.Change.replacement(r.devNumber, false)
-                  .and(
-                      MemberSuperblocks.Change.recoveryOffset(r.devNumber, Superblock1.MAX_SECTOR));
-          change = change == null ? c : change.and(c);
-          recordedRecovery[r.slot] = Superblock1.MAX_SECTOR;
         }
       }
-    }
-    if (change != null) {
-      update(change);
-      for (int slot : slots) {
-        engine.promoteReplacement(slot);
+      if (change == null) {
+        return;
       }
+      update(change);
+      engine.promoteReplacement(slot);
       for (Held old : replaced) {
         event(ArrayEvent.Kind.FAIL, old.path, "replaced; marked faulty (remove it when you like)");
       }

@@ -995,6 +995,57 @@ class ManageTest {
     }
   }
 
+  /**
+   * Two copies that complete in one pass take their slots in two superblock updates. Each
+   * replacement's own superblock is written first; recorded together, a cut after the first left
+   * the second swap recorded in it while the second copy's own superblock still said "copying from
+   * the start", and the array did not assemble (a RAID-5 with two slots to rebuild).
+   */
+  @Test
+  void twoCopiesThatFinishTogetherTakeTheirSlotsOneUpdateEach() throws Exception {
+    long seed = Seeds.of(93, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    Path copyA = blank("copyA.img");
+    Path copyB = blank("copyB.img");
+    try (RaidArray array = RaidArray.open(decide(paths), false)) {
+      byte[] data = fill(array, random);
+      java.util.Set<Integer> copying = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      List<String> swapsPerUpdate = new java.util.concurrent.CopyOnWriteArrayList<>();
+      MemberSuperblocks sbs = array.superblocks();
+      assertThat(sbs).isNotNull();
+      sbs.beforeEachUpdate((events, next) -> {
+        int swaps = 0;
+        for (MemberSuperblocks.Entry e : next) {
+          int dev = e.superblock().devNumber();
+          if (e.superblock().has(FeatureMap.REPLACEMENT)) {
+            copying.add(dev);
+          } else if (copying.remove(dev)) {
+            swaps++;
+          }
+        }
+        if (swaps > 1) {
+          swapsPerUpdate.add("events " + events + ": " + swaps + " copies take their slots");
+        }
+      });
+      array.add(copyA, false);
+      array.add(copyB, false);
+      array.speedLimits(1024, 1024);
+      array.replace(paths.get(1).toString(), copyA.toString());
+      array.replace(paths.get(2).toString(), copyB.toString());
+      array.speedLimits(200_000, 200_000);
+      await(
+          array,
+          "both copies in their slots",
+          v ->
+              view(array, paths.get(1)).state() == MemberView.State.FAULTY
+                  && view(array, paths.get(2)).state() == MemberView.State.FAULTY
+                  && allActive(v, 4));
+      assertThat(swapsPerUpdate).isEmpty();
+      assertThat(contents(array)).as("seed %d", seed).isEqualTo(data);
+    }
+  }
+
   private static byte[] bytes(Path member, long at, int length) throws Exception {
     try (RandomAccessFile f = new RandomAccessFile(member.toFile(), "r")) {
       byte[] b = new byte[length];
