@@ -385,6 +385,25 @@ public final class RaidArray implements BlockDevice {
       List<BlockDevice> spares,
       List<BlockDevice> replacing) {
     Superblock1 freshest = decision.freshest();
+    for (Member spare : decision.spares()) {
+      int dev = spare.superblock().devNumber();
+      if (RoleTable.isSlot(freshest.roles().role(dev))) {
+        // A spare whose own superblock missed the update that gave it a slot (a cut in the middle):
+        // assembly took it as the spare it says it is, and left the slot to be rebuilt. Every
+        // table says so from now on; naming it in the slot, the tables disagreed with the array
+        // (its holder counted as present, nothing was rebuilt) and with the next spare to take it.
+        freshest =
+            MemberSuperblocks.apply(
+                freshest,
+                new MemberSuperblocks.Change(
+                    freshest.resyncOffset(),
+                    java.util.Map.of(dev, RoleTable.SPARE),
+                    java.util.Map.of(),
+                    java.util.Map.of()),
+                freshest.events(),
+                freshest.utimeSeconds());
+      }
+    }
     List<MemberSuperblocks.Entry> entries = new ArrayList<>();
     for (Slot slot : decision.slots()) {
       BlockDevice device = members[slot.role()];
