@@ -395,11 +395,7 @@ public final class RaidArray implements BlockDevice {
         freshest =
             MemberSuperblocks.apply(
                 freshest,
-                new MemberSuperblocks.Change(
-                    freshest.resyncOffset(),
-                    java.util.Map.of(dev, RoleTable.SPARE),
-                    java.util.Map.of(),
-                    java.util.Map.of()),
+                MemberSuperblocks.Change.role(dev, RoleTable.SPARE),
                 freshest.events(),
                 freshest.utimeSeconds());
       }
