@@ -119,6 +119,12 @@ final class Stripe {
   /** Set by an operation chain's completion (any thread), consumed by the lane. */
   volatile boolean opsDone;
 
+  /**
+   * What the chain's operations threw, if they did (a bug: I/O errors are values), written before
+   * {@link #opsDone} and read after it.
+   */
+  @Nullable RuntimeException opsFailure;
+
   /** An operation chain is running. */
   boolean opsRunning;
 
@@ -183,6 +189,7 @@ final class Stripe {
     this.lane = lane;
     this.opsCallback =
         op -> {
+          opsFailure = op.failure();
           opsDone = true;
           lane.post(this);
         };

@@ -31,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class StripeHandler {
 
+  private static final System.Logger LOG = System.getLogger(StripeHandler.class.getName());
+
   private final StripeEngine engine;
   private final Lane lane;
   private final int disks;
@@ -210,7 +212,13 @@ final class StripeHandler {
       s.opsDone = false;
       s.opsRunning = false;
       s.chainLength = 0;
-      opsDone(s);
+      RuntimeException failure = s.opsFailure;
+      if (failure != null) {
+        s.opsFailure = null;
+        operationFailed(s, failure);
+      } else {
+        opsDone(s);
+      }
     }
   }
 
@@ -814,7 +822,18 @@ final class StripeHandler {
 
   private void submitChain(Stripe s) {
     while (s.chainNext < s.chainLength) {
-      SubmitStatus status = engine.ops.submit(s.chain[s.chainNext]);
+      Operation op = s.chain[s.chainNext];
+      SubmitStatus status;
+      try {
+        status = engine.ops.submit(op);
+      } catch (RuntimeException e) {
+        if (!op.isComplete()) {
+          throw e; // refused before it ran: a mistake in the chain itself
+        }
+        // It ran on the inline path and failed: the chain goes on (what follows inherits the
+        // failure without running) and its completion reports it to operationFailed.
+        status = SubmitStatus.ACCEPTED;
+      }
       if (status != SubmitStatus.ACCEPTED) {
         lane.retryLater(s);
         return;
@@ -822,6 +841,62 @@ final class StripeHandler {
       s.chainNext++;
     }
     s.opsRunning = true;
+  }
+
+  /**
+   * An operation of the stripe's chain threw. Kernels do not fail on the blocks the engine gives
+   * them and I/O errors are values, so this is a bug; it must neither hang the requests nor let
+   * half-made blocks reach the members. Nothing the chain made is trusted: blocks locked for it
+   * unlock and lose their contents (a drained write's new data, parity half updated, a computed
+   * block), lent pages go back, every request on the stripe fails with an error naming the stripe,
+   * and a sync step stops its pass. The members keep the stripe as it was before: the chain runs
+   * before any member write of the stripe.
+   */
+  private void operationFailed(Stripe s, RuntimeException failure) {
+    LOG.log(
+        System.Logger.Level.ERROR,
+        engine.name
+            + ": an operation on "
+            + s
+            + " threw (a bug in jraid, please report it): the stripe's requests fail and nothing"
+            + " of them is written",
+        failure);
+    IOException error =
+        new IOException(
+            engine.name
+                + ": internal error in a parity operation at member sector "
+                + s.sector
+                + " ("
+                + failure
+                + "); nothing of this request was written",
+            failure);
+    for (Dev d : s.devs) {
+      boolean ioInFlight = d.ioPending.get() > 0 || d.ioDone;
+      if (d.has(LOCKED) && !ioInFlight && !d.has(WANTREAD | WANTWRITE | WANT_REPLACE)) {
+        d.clear(LOCKED | WANTCOMPUTE | UPTODATE | PREXOR | WANTFUA);
+        returnLentPage(d);
+      }
+      if (d.written != null && !d.has(LOCKED)) {
+        d.clear(UPTODATE); // the drained new data never reached the member
+      }
+      d.toread = completeAll(d.toread, error);
+      if (!d.has(LOCKED)) {
+        d.towrite = completeAll(d.towrite, error);
+        d.written = completeAll(d.written, error);
+        d.clear(OVERWRITE);
+      }
+    }
+    s.computeA = -1;
+    s.computeB = -1;
+    s.reconstruct = ReconstructState.IDLE;
+    s.rmwDrained = false;
+    s.prereadActive = false;
+    if (s.sync != null) {
+      engine.syncAbort("internal error in a parity operation at member sector " + s.sector);
+      finishSync(s);
+    } else {
+      s.check = CheckState.IDLE;
+    }
   }
 
   // ---- read-error repair (md 7.2) --------------------------------------------------------------

@@ -15,6 +15,13 @@
  * but serves reads only below its recovery point), failed or missing, and may have a replacement
  * that receives every write too. Passes keep md's speed limits and yield to user I/O.
  *
+ * <p>Errors: member I/O errors are values carried by the completions (a read error rebuilds and
+ * rewrites the block, a write error fails the member; more failures than the level survives fail
+ * the stripe's requests). An operation that throws is a bug, not an I/O error: its stripe's
+ * requests fail with an error that says so, and nothing the chain made is written or kept in the
+ * cache (the chain always runs before the stripe's member writes), so the members keep the stripe
+ * as it was.
+ *
  * <p>Ownership instead of locks: a stripe's state is touched only by the thread running its lane.
  * Lanes are units of ownership, not threads: {@code HandlerThreads} (one per core) take whichever
  * lane has work from a run queue, a few lanes per thread, so a thread whose lanes ran dry helps
