@@ -5,6 +5,9 @@ import io.jraid.device.IoCompletion;
 import io.jraid.device.MemoryDevice;
 import io.jraid.layout.Algorithm;
 import io.jraid.layout.ArrayGeometry;
+import io.jraid.parity.ParityKernels;
+import io.jraid.parity.ParitySelection;
+import io.jraid.parity.XorMode;
 import io.jraid.stripe.StripeEngine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +27,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -34,6 +38,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>RAID-5 with 5 members and RAID-6 with 6 (4 data members each), 64 KiB chunks, 64 MiB members.
  * Sequential I/O moves 1 MiB per request (4 full rows); random writes keep 32 requests in flight.
+ *
+ * <p>The two {@code ceiling} benchmarks are the physical floor of the array's writes on this
+ * machine: only the copies and the parity each write must make, done by two threads (the cores the
+ * engine's handler threads use) straight on the members' memory, with no engine at all — no request
+ * splitting, stripe cache, state machine, hand-off or completion. An array write can only approach
+ * them; what fraction it reaches is the engine's efficiency.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -243,5 +253,111 @@ public class ArrayBenchmark {
           batchDone);
     }
     awaitBatch();
+  }
+
+  /**
+   * Per-thread scratch of the ceiling benchmarks: the cache pages a write's old blocks and parity
+   * pass through (a stripe cache's worth, cycled, as the engine's stripes are), and its own random
+   * positions.
+   */
+  @State(Scope.Thread)
+  public static class CeilingScratch {
+    private static final int PAGES = 256;
+    private final SplittableRandom random = new SplittableRandom();
+    private final MemorySegment[] sources = new MemorySegment[2];
+    private final MemorySegment[] data = new MemorySegment[4];
+    private Arena arena;
+    private MemorySegment pages;
+    private int next;
+    private long position = -1;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      arena = Arena.ofShared();
+      pages = arena.allocate(PAGES * 3L * 4096, 4096);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      arena.close();
+    }
+
+    private MemorySegment page(int which) {
+      return pages.asSlice((next * 3L + which) * 4096, 4096);
+    }
+  }
+
+  private static final ParityKernels KERNELS = ParitySelection.selected();
+
+  /**
+   * The floor of {@link #randomWrite4k}: a read-modify-write of one random block with nothing but
+   * its copies and parity — old data and parity (RAID-6: and Q) copied from the members into cache
+   * pages, the parity updated from old and new data, new data and parity copied back — on two
+   * threads.
+   */
+  @Benchmark
+  @Threads(2)
+  @OperationsPerInvocation(DEPTH)
+  public void ceilingRandomWrite4k(CeilingScratch t) {
+    int disks = members.length;
+    MemorySegment p0 = members[disks - 1].memory();
+    MemorySegment q0 = members[disks - 2].memory();
+    for (int i = 0; i < DEPTH; i++) {
+      long at = t.random.nextLong(MEMBER_BYTES / 4096) * 4096;
+      int slot = t.random.nextInt(4);
+      MemorySegment member = members[slot].memory();
+      MemorySegment fresh = buffer.asSlice(SEQ_BYTES + i * 4096L, 4096);
+      MemorySegment old = t.page(0);
+      MemorySegment p = t.page(1);
+      t.next = (t.next + 1) % CeilingScratch.PAGES;
+      MemorySegment.copy(member, at, old, 0, 4096);
+      MemorySegment.copy(p0, at, p, 0, 4096);
+      if (level == 6) {
+        MemorySegment q = t.page(2);
+        MemorySegment.copy(q0, at, q, 0, 4096);
+        KERNELS.pqUpdate(slot, old, fresh, p, q);
+        MemorySegment.copy(q, 0, q0, at, 4096);
+      } else {
+        t.sources[0] = old;
+        t.sources[1] = fresh;
+        KERNELS.xorGen(p, t.sources, XorMode.ACCUMULATE);
+      }
+      MemorySegment.copy(fresh, 0, member, at, 4096);
+      MemorySegment.copy(p, 0, p0, at, 4096);
+    }
+  }
+
+  /**
+   * The floor of {@link #sequentialWrite}: 1 MiB of full stripes with nothing but their copies and
+   * parity — each data block copied from the writer's buffer to its member once, parity computed
+   * from the writer's buffer into a cache page and copied to its member — on two threads.
+   */
+  @Benchmark
+  @Threads(2)
+  public void ceilingSequentialWrite(CeilingScratch t) {
+    int disks = members.length;
+    if (t.position < 0 || t.position + SEQ_BYTES / 4 > MEMBER_BYTES) {
+      t.position = t.random.nextLong(MEMBER_BYTES / (SEQ_BYTES / 4)) * (SEQ_BYTES / 4);
+    }
+    for (int stripe = 0; stripe < SEQ_BYTES / (4 * 4096); stripe++) {
+      int row = stripe / 16;
+      for (int d = 0; d < 4; d++) {
+        // the block of data member d in this stripe: chunks of 16 blocks, 4 chunks a row
+        long in = ((row * 4L + d) * 16 + stripe % 16) * 4096;
+        t.data[d] = buffer.asSlice(in, 4096);
+        MemorySegment.copy(t.data[d], 0, members[d].memory(), t.position, 4096);
+      }
+      MemorySegment p = t.page(1);
+      if (level == 6) {
+        MemorySegment q = t.page(2);
+        KERNELS.pqGen(t.data, p, q);
+        MemorySegment.copy(q, 0, members[disks - 2].memory(), t.position, 4096);
+      } else {
+        KERNELS.xorGen(p, t.data, XorMode.OVERWRITE);
+      }
+      MemorySegment.copy(p, 0, members[disks - 1].memory(), t.position, 4096);
+      t.next = (t.next + 1) % CeilingScratch.PAGES;
+      t.position += 4096;
+    }
   }
 }
