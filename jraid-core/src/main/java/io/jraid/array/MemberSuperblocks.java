@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
@@ -300,23 +301,31 @@ public final class MemberSuperblocks {
       // old. Written with the rest, the cut could leave others new (naming the member in sync and
       // its predecessor faulty) and its own superblock old (still rebuilding from where it was):
       // assembly would then count neither the member nor the one it replaced.
+      // A spare taking a slot goes the other way, last, once the others are written: new and
+      // freshest alone, it would name itself in a slot the others call free, and assembly would
+      // leave them out as split off (mdadm's "reports X as failed"). Left a spare by the cut, it is
+      // taken as one and the slot rebuilt; its data was worth nothing yet.
+      Set<Integer> takingSlots = takingSlots(change);
       List<Entry> ordered = new ArrayList<>(next);
       ordered.sort( // stable: the rest keep their order
-          java.util.Comparator.comparing(
-              (Entry e) -> !advancesOwnState(change, e.superblock().devNumber())));
-      int first =
-          (int)
-              next.stream()
-                  .filter(e -> advancesOwnState(change, e.superblock().devNumber()))
-                  .count();
+          java.util.Comparator.comparingInt((Entry e) -> {
+            int dev = e.superblock().devNumber();
+            return advancesOwnState(change, dev) ? 0 : takingSlots.contains(dev) ? 2 : 1;
+          }));
       List<CompletableFuture<Void>> writes = new ArrayList<>();
       for (int i = 0; i < ordered.size(); i++) {
         Entry e = ordered.get(i);
+        int dev = e.superblock().devNumber();
+        if (takingSlots.contains(dev)) {
+          for (CompletableFuture<Void> w : writes) {
+            w.exceptionally(error -> null).join(); // every other member first
+          }
+        }
         MemorySegment block = arena.allocate(Superblock1Layout.BLOCK_BYTES, 4096);
         block.fill((byte) 0);
         Superblock1Codec.encode(e.superblock(), block);
         writes.add(flushThenWrite(e.device(), block, e.superblock().superOffset() * 512));
-        if (i < first) {
+        if (advancesOwnState(change, dev)) {
           writes.get(i).exceptionally(error -> null).join(); // its outcome is read below
         }
       }
@@ -347,6 +356,19 @@ public final class MemberSuperblocks {
     }
     return change.recoveryOffsets().containsKey(devNumber)
         || Boolean.FALSE.equals(change.replacements().get(devNumber));
+  }
+
+  /** The members that {@code change} moves from spare into a slot. */
+  private Set<Integer> takingSlots(Change change) {
+    Set<Integer> taking = new java.util.HashSet<>();
+    for (Entry e : members) {
+      Superblock1 sb = e.superblock();
+      Integer role = change.roles().get(sb.devNumber());
+      if (role != null && role < sb.raidDisks() && sb.role() == RoleTable.SPARE) {
+        taking.add(sb.devNumber());
+      }
+    }
+    return taking;
   }
 
   /** The superblock after {@code change}, as md's {@code super_1_sync()} would write it. */
