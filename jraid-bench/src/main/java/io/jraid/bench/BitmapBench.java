@@ -174,6 +174,11 @@ public final class BitmapBench {
     }
 
     @Override
+    public int memoryAlignment() {
+      return inner.memoryAlignment();
+    }
+
+    @Override
     public boolean readOnly() {
       return false;
     }

@@ -101,8 +101,7 @@ public final class MemberReader {
           "bitmap_offset",
           "points at sector " + sector + ", beyond the member's end: the superblock is corrupt");
     }
-    MemorySegment area = arena.allocate(BitmapLayout.HEADER_BYTES);
-    device.read(area, sector * 512);
+    MemorySegment area = readAt(device, sector * 512, BitmapLayout.HEADER_BYTES, arena);
     return BitmapCodec.decode(area, sb.setUuid(), device.name());
   }
 
@@ -117,8 +116,21 @@ public final class MemberReader {
         || sector * 512 + bytes > device.size()) {
       return new BadBlockLog(List.of());
     }
-    MemorySegment log = arena.allocate(bytes);
-    device.read(log, sector * 512);
+    MemorySegment log = readAt(device, sector * 512, bytes, arena);
     return BadBlockLog.decode(log, sb.bblogShift(), device.name());
+  }
+
+  /**
+   * {@code bytes} at {@code offset}, read as the device accepts them: a device opened with O_DIRECT
+   * reads whole aligned blocks into aligned memory, of which the range is a slice.
+   */
+  private static MemorySegment readAt(BlockDevice device, long offset, int bytes, Arena arena)
+      throws IOException {
+    long align = device.memoryAlignment();
+    long start = offset / align * align;
+    long end = Math.min(device.size(), (offset + bytes + align - 1) / align * align);
+    MemorySegment buffer = arena.allocate(end - start, Math.max(align, 8));
+    device.read(buffer, start);
+    return buffer.asSlice(offset - start, bytes);
   }
 }

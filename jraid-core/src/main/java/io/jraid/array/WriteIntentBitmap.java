@@ -586,7 +586,12 @@ final class WriteIntentBitmap implements AutoCloseable {
       List<Target> issued = new ArrayList<>();
       for (Target t : to) {
         for (int p = toWrite.nextSetBit(0); p >= 0; p = toWrite.nextSetBit(p + 1)) {
-          long bytes = Math.min(PAGE, roundUp(usedBytes - (long) p * PAGE, 512));
+          // md rounds a page's last write up to the logical block (O_DIRECT takes nothing less)
+          long bytes =
+              Math.min(
+                  PAGE,
+                  roundUp(
+                      usedBytes - (long) p * PAGE, Math.max(512, t.device().logicalBlockSize())));
           CompletableFuture<Void> f = new CompletableFuture<>();
           t.device()
               .write(

@@ -32,6 +32,15 @@ public interface BlockDevice extends AutoCloseable {
   /** The smallest unit of I/O in bytes (512 or 4096). */
   int logicalBlockSize();
 
+  /**
+   * The alignment in bytes (a power of two) that the memory of every transfer must have, and then
+   * native memory: 1 when any buffer will do. A file or block device opened with O_DIRECT needs its
+   * logical block size; decorators pass on their device's.
+   */
+  default int memoryAlignment() {
+    return 1;
+  }
+
   /** Size in 512-byte sectors (the unit md counts in). */
   default long sectors() {
     return size() >>> 9;

@@ -516,6 +516,11 @@ public final class FaultyDevice implements BlockDevice {
   }
 
   @Override
+  public int memoryAlignment() {
+    return inner.memoryAlignment();
+  }
+
+  @Override
   public boolean readOnly() {
     return inner.readOnly();
   }

@@ -334,6 +334,11 @@ public final class FileDevice implements BlockDevice {
   }
 
   @Override
+  public int memoryAlignment() {
+    return direct ? logicalBlockSize : 1;
+  }
+
+  @Override
   public boolean readOnly() {
     return readOnly;
   }

@@ -229,6 +229,13 @@ public final class StripeEngine implements AutoCloseable {
   /** Per slot, a device being made a copy of the slot's member (md's replace), or null. */
   private volatile @Nullable BlockDevice[] replacements;
 
+  /**
+   * The strictest {@link BlockDevice#memoryAlignment} of the members and replacements, less one: a
+   * writer's buffer is lent to member writes, and a read's buffer given to members (the bypass),
+   * only at addresses it clears (O_DIRECT members refuse any other).
+   */
+  volatile int memberAlignmentMask;
+
   /** Per slot, member sector below which the replacement holds current data. */
   private final AtomicLongArray replacedBelow;
 
@@ -310,6 +317,7 @@ public final class StripeEngine implements AutoCloseable {
     this.recoveredBelow = new AtomicLongArray(disks);
     this.replacedBelow = new AtomicLongArray(disks);
     this.replacements = new BlockDevice[disks];
+    this.memberAlignmentMask = alignmentMask(this.members, this.replacements);
     for (int i = 0; i < disks; i++) {
       recoveredBelow.set(i, Long.MAX_VALUE);
     }
@@ -855,12 +863,26 @@ public final class StripeEngine implements AutoCloseable {
       @Nullable BlockDevice[] nextMembers, @Nullable BlockDevice[] nextReplacements, int working) {
     assert Thread.holdsLock(this);
     membershipVersion.incrementAndGet(); // odd: a change is under way
+    memberAlignmentMask = alignmentMask(nextMembers, nextReplacements); // before any I/O sees them
     members = nextMembers;
     replacements = nextReplacements;
     if (working >= 0) {
       faulty.set(working, 0);
     }
     membershipVersion.incrementAndGet();
+  }
+
+  private static int alignmentMask(
+      @Nullable BlockDevice[] someMembers, @Nullable BlockDevice[] someReplacements) {
+    int alignment = 1;
+    for (BlockDevice[] devices : List.of(someMembers, someReplacements)) {
+      for (BlockDevice d : devices) {
+        if (d != null) {
+          alignment = Math.max(alignment, d.memoryAlignment());
+        }
+      }
+    }
+    return alignment - 1;
   }
 
   /**
@@ -1151,7 +1173,10 @@ public final class StripeEngine implements AutoCloseable {
     io.ownPieceFree = true;
     io.pending.set(1); // the splitter's hold: no completion before every piece is queued
     inFlight.addAndGet(kind == ArrayIo.Kind.WRITE ? ONE_WRITE : ONE_REQUEST);
-    if (kind == ArrayIo.Kind.READ && (offset & 511) == 0 && (length & 511) == 0) {
+    int align = memberAlignmentMask;
+    if (kind == ArrayIo.Kind.READ
+        && ((offset | length) & (511 | align)) == 0
+        && (align == 0 || (buffer.isNative() && (buffer.address() & align) == 0))) {
       bypass(io, offset, length);
     } else {
       splitIntoStripes(io, offset, 0, length);

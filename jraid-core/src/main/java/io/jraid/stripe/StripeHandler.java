@@ -801,7 +801,7 @@ final class StripeHandler {
         && list.blockOffset == 0
         && list.length == StripeEngine.BLOCK
         && list.io.lendable
-        && ((list.io.bufferAddress + list.bufferOffset) & 31) == 0;
+        && ((list.io.bufferAddress + list.bufferOffset) & (31 | engine.memberAlignmentMask)) == 0;
   }
 
   // ---- operation chains ----------------------------------------------------------------------

@@ -15,6 +15,11 @@ record Window(BlockDevice device, long base, long size) implements BlockDevice {
   }
 
   @Override
+  public int memoryAlignment() {
+    return device.memoryAlignment();
+  }
+
+  @Override
   public boolean readOnly() {
     return device.readOnly();
   }

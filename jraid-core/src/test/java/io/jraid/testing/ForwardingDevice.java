@@ -33,6 +33,11 @@ public abstract class ForwardingDevice implements BlockDevice {
   }
 
   @Override
+  public int memoryAlignment() {
+    return inner.memoryAlignment();
+  }
+
+  @Override
   public boolean readOnly() {
     return inner.readOnly();
   }
