@@ -62,6 +62,24 @@ class ManageTest {
     return ArrayFiles.create(dir, r, MEMBER_BYTES);
   }
 
+  /** A RAID-5 of 4 with an internal write-intent bitmap of 64 KiB a bit. */
+  private List<Path> createWithBitmap() throws Exception {
+    CreateRequest r =
+        new CreateRequest(
+            5,
+            4,
+            64,
+            null,
+            MetadataVersion.V1_2,
+            "manage",
+            "test",
+            CreateRequest.Bitmap.INTERNAL,
+            true,
+            0,
+            64 * 1024);
+    return ArrayFiles.create(dir, r, MEMBER_BYTES);
+  }
+
   private static AssemblyDecision decide(List<Path> paths) throws Exception {
     return ArrayFiles.decide(paths);
   }
@@ -385,20 +403,7 @@ class ManageTest {
    */
   @Test
   void aSpareIsAddedWhileAMemberCannotBeRead() throws Exception {
-    CreateRequest r =
-        new CreateRequest(
-            5,
-            4,
-            64,
-            null,
-            MetadataVersion.V1_2,
-            "manage",
-            "test",
-            CreateRequest.Bitmap.INTERNAL,
-            true,
-            0,
-            64 * 1024);
-    List<Path> paths = ArrayFiles.create(dir, r, MEMBER_BYTES);
+    List<Path> paths = createWithBitmap();
     List<io.jraid.device.FaultyDevice> opened = new ArrayList<>();
     RaidArray.MemberOpener opener = faultyOpener(opened);
     try (RaidArray array = RaidArray.open(decide(paths), false, opener)) {
@@ -520,20 +525,7 @@ class ManageTest {
   void directMembersWithABitmapRebuildASpare() throws Exception {
     long seed = Seeds.of(96, 0);
     SplittableRandom random = new SplittableRandom(seed);
-    CreateRequest r =
-        new CreateRequest(
-            5,
-            4,
-            64,
-            null,
-            MetadataVersion.V1_2,
-            "manage",
-            "test",
-            CreateRequest.Bitmap.INTERNAL,
-            true,
-            0,
-            64 * 1024);
-    List<Path> paths = ArrayFiles.create(dir, r, MEMBER_BYTES);
+    List<Path> paths = createWithBitmap();
     Path spare = blank("spare.img");
     try {
       FileDevice.builder(spare).readWrite(true).direct(true).open().close();

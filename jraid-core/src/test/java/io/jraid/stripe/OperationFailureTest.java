@@ -17,10 +17,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -45,13 +41,9 @@ class OperationFailureTest {
       throws Exception {
     Shape shape = new Shape(level, Algorithm.LEFT_SYMMETRIC, disks, 16, 8);
     ArrayGeometry g = shape.geometry();
-    MemoryDevice[] members = new MemoryDevice[disks];
-    for (int i = 0; i < disks; i++) {
-      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
-    }
+    MemoryDevice[] members = members(shape);
     BreakableKernels kernels = new BreakableKernels();
-    AsyncOps ops =
-        channels == 0 ? AsyncOps.inline(kernels) : AsyncOps.withWorkers(kernels, channels, 64);
+    AsyncOps ops = ops(kernels, channels);
     try (ops;
         StripeEngine e =
             new StripeEngine(
@@ -63,7 +55,7 @@ class OperationFailureTest {
         Arena arena = Arena.ofShared()) {
       int size = (int) e.size();
       MemorySegment before = pattern(arena, size, 1);
-      await(done -> e.write(before, 0, false, done));
+      ReferenceModelTest.await(done -> e.write(before, 0, false, done));
       int row = (disks - (level == 6 ? 2 : 1)) * 16 * 1024; // one row: full stripes
       MemorySegment after = pattern(arena, size, 2);
 
@@ -78,20 +70,21 @@ class OperationFailureTest {
       kernels.broken = false;
 
       MemorySegment back = arena.allocate(size, BLOCK);
-      await(done -> e.read(back, 0, done));
+      ReferenceModelTest.await(done -> e.read(back, 0, done));
       assertThat(back.mismatch(before))
           .as("what the array holds after the failed writes (-1: all of the earlier data)")
           .isEqualTo(-1L);
       assertThat(e.audit()).isEmpty();
 
       // The same writes go through now.
-      await(done -> e.write(after.asSlice(5 * BLOCK, BLOCK), 5 * BLOCK, false, done));
-      await(done -> e.write(after.asSlice(row, row), row, false, done));
+      ReferenceModelTest.await(
+          done -> e.write(after.asSlice(5 * BLOCK, BLOCK), 5 * BLOCK, false, done));
+      ReferenceModelTest.await(done -> e.write(after.asSlice(row, row), row, false, done));
       MemorySegment.copy(after, 5 * BLOCK, before, 5 * BLOCK, BLOCK);
       MemorySegment.copy(after, row, before, row, row);
-      await(done -> e.read(back, 0, done));
+      ReferenceModelTest.await(done -> e.read(back, 0, done));
       assertThat(back.mismatch(before)).as("after writing again").isEqualTo(-1L);
-      await(e::flush);
+      ReferenceModelTest.await(e::flush);
       assertThat(e.audit()).isEmpty();
     }
     EngineHarness.assertParityConsistent(g, (BlockDevice[]) members);
@@ -103,23 +96,19 @@ class OperationFailureTest {
   void aFailingComputeFailsTheDegradedRead(int level, int disks, int channels) throws Exception {
     Shape shape = new Shape(level, Algorithm.LEFT_SYMMETRIC, disks, 16, 8);
     ArrayGeometry g = shape.geometry();
-    MemoryDevice[] members = new MemoryDevice[disks];
-    for (int i = 0; i < disks; i++) {
-      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
-    }
+    MemoryDevice[] members = members(shape);
     BreakableKernels kernels = new BreakableKernels();
     try (Arena arena = Arena.ofShared()) {
       MemorySegment data;
       try (StripeEngine healthy =
           new StripeEngine("healthy", g, members.clone(), StripeEngine.Options.defaults())) {
         data = pattern(arena, (int) healthy.size(), 3);
-        await(done -> healthy.write(data, 0, false, done));
-        await(healthy::flush);
+        ReferenceModelTest.await(done -> healthy.write(data, 0, false, done));
+        ReferenceModelTest.await(healthy::flush);
       }
       BlockDevice[] missingFirst = members.clone();
       missingFirst[0] = null;
-      AsyncOps ops =
-          channels == 0 ? AsyncOps.inline(kernels) : AsyncOps.withWorkers(kernels, channels, 64);
+      AsyncOps ops = ops(kernels, channels);
       try (ops;
           StripeEngine e =
               new StripeEngine(
@@ -133,11 +122,24 @@ class OperationFailureTest {
         kernels.broken = true;
         assertFails(done -> e.read(back, 0, done));
         kernels.broken = false;
-        await(done -> e.read(back, 0, done));
+        ReferenceModelTest.await(done -> e.read(back, 0, done));
         assertThat(back.mismatch(data)).isEqualTo(-1L);
         assertThat(e.audit()).isEmpty();
       }
     }
+  }
+
+  private static MemoryDevice[] members(Shape shape) {
+    MemoryDevice[] members = new MemoryDevice[shape.disks()];
+    for (int i = 0; i < members.length; i++) {
+      members[i] = MemoryDevice.create("m" + i, shape.memberBytes());
+    }
+    return members;
+  }
+
+  /** The operations on the inline path (0 channels) or on worker channels. */
+  private static AsyncOps ops(ParityKernels kernels, int channels) {
+    return channels == 0 ? AsyncOps.inline(kernels) : AsyncOps.withWorkers(kernels, channels, 64);
   }
 
   private static MemorySegment pattern(Arena arena, int size, long seed) {
@@ -150,27 +152,9 @@ class OperationFailureTest {
 
   /** The request completes, with the engine's error naming the failed operation. */
   private static void assertFails(Consumer<IoCompletion> call) {
-    assertThatThrownBy(() -> await(call))
+    assertThatThrownBy(() -> ReferenceModelTest.await(call))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("internal error in a parity operation");
-  }
-
-  private static void await(Consumer<IoCompletion> call) throws IOException {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    call.accept(error -> {
-      if (error == null) {
-        f.complete(null);
-      } else {
-        f.completeExceptionally(error);
-      }
-    });
-    try {
-      f.get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException ex) {
-      throw new IOException(ex.getCause().getMessage(), ex.getCause());
-    } catch (TimeoutException | InterruptedException ex) {
-      throw new AssertionError("the request did not complete within 20 s", ex);
-    }
   }
 
   /** The scalar reference kernels, which throw while {@link #broken}. */
