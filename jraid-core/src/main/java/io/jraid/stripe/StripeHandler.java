@@ -873,11 +873,9 @@ final class StripeHandler {
     for (Dev d : s.devs) {
       boolean ioInFlight = d.ioPending.get() > 0 || d.ioDone;
       if (d.has(LOCKED) && !ioInFlight && !d.has(WANTREAD | WANTWRITE | WANT_REPLACE)) {
+        // locked for the chain: a drained write's new data, parity half made, a computed block
         d.clear(LOCKED | WANTCOMPUTE | UPTODATE | PREXOR | WANTFUA);
         returnLentPage(d);
-      }
-      if (d.written != null && !d.has(LOCKED)) {
-        d.clear(UPTODATE); // the drained new data never reached the member
       }
       d.toread = completeAll(d.toread, error);
       if (!d.has(LOCKED)) {
