@@ -327,6 +327,7 @@ final class MemberManager implements AutoCloseable {
       }
       int slot = original.slot;
       engine.addReplacement(slot, spare.device);
+      joinedSinceRecoveryStarted = true; // a running pass restarts from the copy's point, 0
       spare.slot = slot;
       spare.replacing = true;
       update(

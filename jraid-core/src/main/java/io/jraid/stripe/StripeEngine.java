@@ -661,21 +661,23 @@ public final class StripeEngine implements AutoCloseable {
   void recovered(boolean[] targets, @Nullable BlockDevice[] devices, long sector) {
     boolean end = sector >= (geometry.devSectors() & ~7L);
     for (int i = 0; i < disks; i++) {
-      if (targets[i] && replacements[i] != devices[i] && members[i] != devices[i]) {
-        continue; // the device the pass rebuilds left the slot
+      BlockDevice device = devices[i];
+      if (!targets[i] || device == null) {
+        continue;
       }
-      if (targets[i] && replacements[i] != null) {
+      if (replacements[i] == device) {
         // At the end the copy is complete, but the replacement takes the slot only once its owner
         // has recorded the swap (promoteReplacement): until then writes keep reaching both, so
         // whichever the superblocks name after a crash holds them.
         replacedBelow.accumulateAndGet(i, end ? Long.MAX_VALUE : sector, Math::max);
-        continue;
-      }
-      if (targets[i]) {
+      } else if (members[i] == device) {
+        // the pass's device is the slot's member: rebuilt, or a copy that took the slot. A
+        // replacement that came since (a copy of this member) is not the pass's to count.
         long below = end ? Long.MAX_VALUE : sector;
         recoveredBelow.accumulateAndGet(
             i, below, (a, b) -> a == Long.MAX_VALUE ? a : Math.max(a, b));
       }
+      // else the device the pass rebuilds left the slot
     }
     if (end) {
       recountFailed();

@@ -168,6 +168,42 @@ class ReplacementTest {
     }
   }
 
+  /**
+   * A recovery pass counts its progress only for the devices it was started for. Here a copy
+   * finishes and, before it takes its slot, a pass starts for another slot's spare (listing the
+   * finished copy too, as the slot still has a replacement); the copy takes the slot, and a new
+   * copy of that slot starts while the pass runs. The pass's progress went to the new copy, which
+   * held nothing below it: after a cut, assembly trusted it there (campaign, RAID-6 6x8K with
+   * O_DIRECT members: zeros read back where durable data had been).
+   */
+  @Test
+  void aPassDoesNotCountForACopyThatCameAfterIt() throws Exception {
+    Shape shape = new Shape(5, Algorithm.LEFT_SYMMETRIC, 4, 16, 64);
+    ArrayGeometry g = shape.geometry();
+    MemoryDevice first = MemoryDevice.create("first", shape.memberBytes());
+    MemoryDevice second = MemoryDevice.create("second", shape.memberBytes());
+    MemoryDevice spare = MemoryDevice.create("spare", shape.memberBytes());
+    try (StripeEngine e = engine(g, memoryMembers(shape))) {
+      e.addReplacement(0, first);
+      SyncJob copy = e.startSync(SyncAction.RECOVER, 0, 1_000_000, j -> {});
+      assertThat(copy.await(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(e.replacementComplete(0)).isTrue();
+      e.failMember(2, new java.io.IOException("failed by the test"));
+      e.addMember(2, spare, 0);
+      SyncJob rebuild = e.startSync(SyncAction.RECOVER, 0, 100, j -> {}); // slow: ~10 s
+      e.promoteReplacement(0);
+      e.addReplacement(0, second);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (e.recoveredBelow(2) == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      rebuild.cancel();
+      assertThat(rebuild.await(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(e.recoveredBelow(2)).as("the pass went on for the spare").isPositive();
+      assertThat(e.replacedBelow(0)).as("the new copy's point: it holds nothing yet").isZero();
+    }
+  }
+
   private static MemoryDevice[] memoryMembers(Shape shape) {
     MemoryDevice[] members = new MemoryDevice[shape.disks()];
     for (int i = 0; i < members.length; i++) {
