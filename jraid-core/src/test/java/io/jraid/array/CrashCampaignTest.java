@@ -194,32 +194,6 @@ class CrashCampaignTest {
     }
   }
 
-  private static volatile @Nullable Boolean directIo;
-
-  /** Whether files in {@code dir} open with O_DIRECT (tmpfs, for one, refuses). */
-  static boolean directIoWorks(Path dir) {
-    Boolean works = directIo;
-    if (works == null) {
-      Path probe = dir.resolve("o_direct-probe");
-      try {
-        Files.write(probe, new byte[4096]);
-        FileDevice.builder(probe).readWrite(true).direct(true).open().close();
-        works = true;
-      } catch (IOException e) {
-        System.out.println("crash campaign: no O_DIRECT here, members stay buffered: " + e);
-        works = false;
-      } finally {
-        try {
-          Files.deleteIfExists(probe);
-        } catch (IOException ignored) {
-          // a probe left behind in a temporary folder is harmless
-        }
-      }
-      directIo = works;
-    }
-    return works;
-  }
-
   /** The campaign's counts, over every run of the class. */
   static final class Tally {
     final AtomicLong runs = new AtomicLong();
@@ -355,7 +329,7 @@ class CrashCampaignTest {
       this.seed = seed;
       this.random = new SplittableRandom(seed);
       this.dir = dir;
-      this.direct = Math.floorMod(seed, 2) == 1 && directIoWorks(dir);
+      this.direct = Math.floorMod(seed, 2) == 1 && io.jraid.testing.ArrayFiles.directIoWorks(dir);
     }
 
     private String where() {

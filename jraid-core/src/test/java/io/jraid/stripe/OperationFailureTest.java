@@ -9,9 +9,9 @@ import io.jraid.device.MemoryDevice;
 import io.jraid.layout.Algorithm;
 import io.jraid.layout.ArrayGeometry;
 import io.jraid.ops.AsyncOps;
+import io.jraid.parity.DelegatingKernels;
 import io.jraid.parity.ParityKernels;
 import io.jraid.parity.ScalarKernels;
-import io.jraid.parity.XorMode;
 import io.jraid.stripe.EngineHarness.Shape;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -19,7 +19,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -158,90 +157,20 @@ class OperationFailureTest {
   }
 
   /** The scalar reference kernels, which throw while {@link #broken}. */
-  private static final class BreakableKernels implements ParityKernels {
-    private final ParityKernels k = ScalarKernels.INSTANCE;
+  private static final class BreakableKernels extends DelegatingKernels {
     volatile boolean broken;
     final AtomicInteger calls = new AtomicInteger();
 
-    private void check() {
+    BreakableKernels() {
+      super(ScalarKernels.INSTANCE);
+    }
+
+    @Override
+    protected void beforeEachCall() {
       if (broken) {
         calls.incrementAndGet();
         throw new IllegalStateException("a broken kernel (test)");
       }
-    }
-
-    @Override
-    public String name() {
-      return "breakable";
-    }
-
-    @Override
-    public void xorGen(MemorySegment dest, MemorySegment[] sources, XorMode mode) {
-      check();
-      k.xorGen(dest, sources, mode);
-    }
-
-    @Override
-    public boolean xorIsZero(MemorySegment[] blocks) {
-      check();
-      return k.xorIsZero(blocks);
-    }
-
-    @Override
-    public void pqGen(MemorySegment[] data, @Nullable MemorySegment p, @Nullable MemorySegment q) {
-      check();
-      k.pqGen(data, p, q);
-    }
-
-    @Override
-    public void pqXor(MemorySegment[] data, MemorySegment p, MemorySegment q) {
-      check();
-      k.pqXor(data, p, q);
-    }
-
-    @Override
-    public void pqUpdate(
-        int slot, MemorySegment oldData, MemorySegment newData, MemorySegment p, MemorySegment q) {
-      check();
-      k.pqUpdate(slot, oldData, newData, p, q);
-    }
-
-    @Override
-    public int pqValidate(
-        MemorySegment[] data, @Nullable MemorySegment p, @Nullable MemorySegment q) {
-      check();
-      return k.pqValidate(data, p, q);
-    }
-
-    @Override
-    public void recoverDataFromP(MemorySegment[] data, int x, MemorySegment p) {
-      check();
-      k.recoverDataFromP(data, x, p);
-    }
-
-    @Override
-    public void recoverDataAndP(MemorySegment[] data, int x, MemorySegment p, MemorySegment q) {
-      check();
-      k.recoverDataAndP(data, x, p, q);
-    }
-
-    @Override
-    public void recoverDataAndQ(MemorySegment[] data, int x, MemorySegment p, MemorySegment q) {
-      check();
-      k.recoverDataAndQ(data, x, p, q);
-    }
-
-    @Override
-    public void recoverTwoData(
-        MemorySegment[] data, int x, int y, MemorySegment p, MemorySegment q) {
-      check();
-      k.recoverTwoData(data, x, y, p, q);
-    }
-
-    @Override
-    public int locateCorruption(MemorySegment[] data, MemorySegment p, MemorySegment q) {
-      check();
-      return k.locateCorruption(data, p, q);
     }
   }
 }

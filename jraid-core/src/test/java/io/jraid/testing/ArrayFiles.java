@@ -15,11 +15,41 @@ import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Arrays on member image files, made and assembled as {@code jraid create} and assembly do. */
 public final class ArrayFiles {
 
   private ArrayFiles() {}
+
+  private static volatile @Nullable Boolean directIo;
+
+  /**
+   * Whether files in {@code dir} open with O_DIRECT (tmpfs, for one, refuses); asked once per JVM,
+   * and said once when not.
+   */
+  public static boolean directIoWorks(Path dir) {
+    Boolean works = directIo;
+    if (works == null) {
+      Path probe = dir.resolve("o_direct-probe");
+      try {
+        java.nio.file.Files.write(probe, new byte[4096]);
+        FileDevice.builder(probe).readWrite(true).direct(true).open().close();
+        works = true;
+      } catch (java.io.IOException e) {
+        System.out.println("no O_DIRECT in " + dir + ", tests keep members buffered: " + e);
+        works = false;
+      } finally {
+        try {
+          java.nio.file.Files.deleteIfExists(probe);
+        } catch (java.io.IOException ignored) {
+          // a probe left behind in a temporary folder is harmless
+        }
+      }
+      directIo = works;
+    }
+    return works;
+  }
 
   /** A zero-filled member image of {@code bytes} in {@code dir}. */
   public static Path blank(Path dir, String name, long bytes) throws java.io.IOException {
