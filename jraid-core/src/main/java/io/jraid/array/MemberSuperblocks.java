@@ -344,6 +344,49 @@ public final class MemberSuperblocks {
   }
 
   /**
+   * Flushes every member that holds a slot and waits; returns those that could not flush. A clean
+   * record claims that each member it names in sync holds its part of every stripe; that is true
+   * only of data on stable storage. Flushed one by one inside the update, a member whose flush
+   * fails would miss the record while the others, already clean, still name it in sync: a power cut
+   * before its failure is recorded brings it back in sync (one update behind is accepted, as md
+   * accepts it) holding stale blocks under parity that says otherwise, with no resync.
+   */
+  public List<Failure> flushSlotHolders() {
+    List<Entry> now;
+    synchronized (this) {
+      now = members;
+    }
+    List<Entry> holders = new ArrayList<>();
+    List<CompletableFuture<Void>> flushes = new ArrayList<>();
+    for (Entry e : now) {
+      Superblock1 sb = e.superblock();
+      if (sb.role() >= sb.raidDisks()) {
+        continue; // a spare holds nothing the record claims
+      }
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      e.device()
+          .flush(error -> {
+            if (error != null) {
+              f.completeExceptionally(error);
+            } else {
+              f.complete(null);
+            }
+          });
+      holders.add(e);
+      flushes.add(f);
+    }
+    List<Failure> failed = new ArrayList<>();
+    for (int i = 0; i < holders.size(); i++) {
+      Entry e = holders.get(i);
+      IOException error = await(flushes.get(i), e.device().name());
+      if (error != null) {
+        failed.add(new Failure(e.device(), e.superblock().devNumber(), error));
+      }
+    }
+    return failed;
+  }
+
+  /**
    * Whether {@code change} moves member {@code devNumber}'s own state towards in sync in the slot
    * it holds: a rebuild point, a replacement taking its slot. Not a spare taking a slot: first and
    * alone, its new superblock would be the freshest, naming the slot taken while the others' name

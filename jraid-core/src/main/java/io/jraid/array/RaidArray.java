@@ -454,6 +454,33 @@ public final class RaidArray implements BlockDevice {
       return;
     }
     long checkpoint = engine.syncedBelow();
+    MemberManager m = manager;
+    if (clean) {
+      // md marks a member faulty and writes the superblocks again at once when its metadata write
+      // fails (MD_SB_NEED_REWRITE); here a clean record is made only when nothing it would claim
+      // can be false: no failure waits to be recorded, and every member it names in sync has its
+      // data on stable storage. Otherwise the array stays recorded dirty and the next quiet
+      // period tries again, by when the failure is recorded.
+      if (engine.failuresUnrecorded()) {
+        throw new IOException(name + ": a member's failure is not yet recorded; not clean yet");
+      }
+      List<MemberSuperblocks.Failure> unflushed = sbs.flushSlotHolders();
+      if (!unflushed.isEmpty()) {
+        IOException error =
+            new IOException(
+                name
+                    + ": "
+                    + unflushed.stream().map(f -> f.device().name()).toList()
+                    + " could not flush; the array stays recorded dirty");
+        for (MemberSuperblocks.Failure f : unflushed) {
+          error.addSuppressed(f.error());
+          if (m != null) {
+            m.superblockWriteFailed(f.device(), f.error()); // md: a failed flush fails it
+          }
+        }
+        throw error;
+      }
+    }
     MemberSuperblocks.Change change =
         !clean
             ? MemberSuperblocks.Change.markDirty()
@@ -466,7 +493,6 @@ public final class RaidArray implements BlockDevice {
       result.failed().forEach(f -> error.addSuppressed(f.error()));
       throw error;
     }
-    MemberManager m = manager;
     for (MemberSuperblocks.Failure f : result.failed()) {
       if (m != null) {
         m.superblockWriteFailed(f.device(), f.error()); // md: a failed metadata write fails it

@@ -498,6 +498,11 @@ public final class StripeEngine implements AutoCloseable {
     holdUntilRecorded = true;
   }
 
+  /** Whether a member failure is still waiting for the failure listener to record it. */
+  public boolean failuresUnrecorded() {
+    return unrecorded.get() > 0;
+  }
+
   /**
    * The failure listener is done with one failure it was told of: {@code recorded} if the
    * superblocks of at least one working member now say so (assembly then leaves the failed member

@@ -282,12 +282,7 @@ class WriteIntentBitmapTest {
   }
 
   private static BlockDevice[] open(List<Path> paths) throws Exception {
-    BlockDevice[] devices = new BlockDevice[paths.size()];
-    for (Path p : paths) {
-      Member m = MemberReader.read(p);
-      devices[m.ownRole()] = io.jraid.device.MemoryDevice.copyOf(p);
-    }
-    return devices;
+    return ArrayFiles.copiesBySlot(paths);
   }
 
   private static long inconsistent(ArrayGeometry g, List<Path> paths, int chunk, long perBit)

@@ -51,6 +51,19 @@ public final class ArrayFiles {
     return works;
   }
 
+  /**
+   * In-memory copies of the members' images, indexed by the slot each one's own superblock names:
+   * what a parity check of the members reads, independent of the files afterwards.
+   */
+  public static BlockDevice[] copiesBySlot(List<Path> paths) throws Exception {
+    BlockDevice[] devices = new BlockDevice[paths.size()];
+    for (Path p : paths) {
+      Member m = MemberReader.read(p);
+      devices[m.ownRole()] = io.jraid.device.MemoryDevice.copyOf(p);
+    }
+    return devices;
+  }
+
   /** A zero-filled member image of {@code bytes} in {@code dir}. */
   public static Path blank(Path dir, String name, long bytes) throws java.io.IOException {
     Path p = dir.resolve(name);
