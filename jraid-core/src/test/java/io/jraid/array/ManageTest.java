@@ -618,18 +618,11 @@ class ManageTest {
           // not known to be durable: so it says
         }
       }
-      try {
-        array.close();
-      } catch (java.io.IOException expected) {
-        // the power is off: nothing more reaches the members
-      }
+      closeUnpowered(array);
     }
     AssemblyDecision decision = decide(paths);
     try (RaidArray again = RaidArray.open(decision, false)) {
-      io.jraid.stripe.SyncJob job = again.engine().syncJob();
-      if (job != null) {
-        assertThat(job.await(60, TimeUnit.SECONDS)).isTrue();
-      }
+      awaitSync(again);
       byte[] back = java.util.Arrays.copyOf(contents(again), 4096);
       if (acknowledged) {
         assertThat(back)
@@ -697,21 +690,31 @@ class ManageTest {
       }
       assertThat(cut).as("the member's failure was recorded").isTrue();
     } finally {
-      try {
-        array.close();
-      } catch (java.io.IOException expected) {
-        // the power is off: nothing more reaches the members
-      }
+      closeUnpowered(array);
     }
     AssemblyDecision decision = decide(paths);
     try (RaidArray again = RaidArray.open(decision, false)) {
-      io.jraid.stripe.SyncJob job = again.engine().syncJob();
-      if (job != null) {
-        assertThat(job.await(60, TimeUnit.SECONDS)).isTrue();
-      }
+      awaitSync(again);
     }
     EngineHarness.assertParityConsistent(
         RaidArray.geometryOf(sb(paths.getFirst())), ArrayFiles.copiesBySlot(paths));
+  }
+
+  /** Stops an array whose members lost power: the stop cannot write, and says so. */
+  private static void closeUnpowered(RaidArray array) {
+    try {
+      array.close();
+    } catch (java.io.IOException expected) {
+      // the power is off: nothing more reaches the members
+    }
+  }
+
+  /** Waits for the sync or rebuild the assembly started, if any. */
+  private static void awaitSync(RaidArray array) throws InterruptedException {
+    io.jraid.stripe.SyncJob job = array.engine().syncJob();
+    if (job != null) {
+      assertThat(job.await(60, TimeUnit.SECONDS)).isTrue();
+    }
   }
 
   /** Whether the superblock in {@code block} names device {@code devNumber} faulty. */
