@@ -781,6 +781,11 @@ public final class StripeEngine implements AutoCloseable {
         failed = null;
       } else {
         BlockDevice replacement = replacements[i];
+        if (memberInSync(i) && (replacement == null || replacedBelow.get(i) != Long.MAX_VALUE)) {
+          // Counted before the slot shows failed or rebuilding: whoever sees that (a member list,
+          // a --fail deciding whether the array survives one more) sees the count with it.
+          failedCount.incrementAndGet();
+        }
         if (replacement != null) {
           // md: the replacement carries on as the slot's member, rebuilt as far as it was copied
           // (the slot is never seen failed: its member is the copy from this change on).
