@@ -66,6 +66,9 @@ final class SafeMode implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicLong();
   private @Nullable IOException failure;
 
+  /** Why the last clean record failed (on this class's thread only), null after one worked. */
+  private @Nullable String cleanFailure;
+
   SafeMode(String name, Recorder recorder, Sink sink, boolean startsClean, long delayMs) {
     this.name = name;
     this.recorder = recorder;
@@ -205,15 +208,19 @@ final class SafeMode implements AutoCloseable {
   private void recordClean() {
     try {
       recorder.record(true);
+      cleanFailure = null;
       release(State.CLEAN, null);
     } catch (IOException e) {
-      // Staying dirty is always safe: the next assembly resyncs.
+      // Staying dirty is always safe: the next assembly resyncs. Retried every quiet period: the
+      // same reason again (a failed array left open) is said once, not every few milliseconds.
+      String why = String.valueOf(e.getMessage());
       System.getLogger(SafeMode.class.getName())
           .log(
-              System.Logger.Level.WARNING,
+              why.equals(cleanFailure) ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
               "{0}: cannot mark the array clean: {1}",
               name,
-              e.getMessage());
+              why);
+      cleanFailure = why;
       release(State.DIRTY, null);
     }
   }
