@@ -989,7 +989,21 @@ final class MemberManager implements AutoCloseable {
         return;
       }
       update(change);
-      engine.promoteReplacement(slot);
+      if (!engine.promoteReplacement(slot)) {
+        // The copy failed while its swap was being recorded (its failure waits behind this
+        // task): the members already name the old member faulty, as md has it from the moment a
+        // copy completes. The engine must not go on serving the slot from it, or it would count
+        // the slot in sync while every superblock calls it empty (and let a --fail through that
+        // leaves an array no assembly can run). The slot is out until a spare rebuilds it.
+        for (Held old : replaced) {
+          if (engine.memberIs(slot, old.device)) {
+            engine.failMember(
+                slot,
+                new IOException(
+                    old.path + " is recorded replaced, and its copy failed as it took the slot"));
+          }
+        }
+      }
       for (Held old : replaced) {
         event(ArrayEvent.Kind.FAIL, old.path, "replaced; marked faulty (remove it when you like)");
       }

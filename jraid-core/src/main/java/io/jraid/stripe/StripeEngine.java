@@ -706,12 +706,13 @@ public final class StripeEngine implements AutoCloseable {
   /**
    * The replacement of {@code slot}, its copy complete, takes the slot; the old member leaves it
    * and gets no more writes. Call after the swap is recorded on the members (md's order): a crash
-   * before that finds the old member named in the slot and still current.
+   * before that finds the old member named in the slot and still current. False if there is no
+   * complete copy to promote (it failed since: its failure is on its way to the listener).
    */
-  public synchronized void promoteReplacement(int slot) {
+  public synchronized boolean promoteReplacement(int slot) {
     BlockDevice replacement = replacements[slot];
     if (replacement == null || replacedBelow.get(slot) != Long.MAX_VALUE) {
-      return;
+      return false;
     }
     BlockDevice[] nextMembers = members.clone();
     nextMembers[slot] = replacement;
@@ -720,6 +721,7 @@ public final class StripeEngine implements AutoCloseable {
     recoveredBelow.set(slot, Long.MAX_VALUE);
     publishMembership(nextMembers, nextRepl, slot);
     recountFailed();
+    return true;
   }
 
   /** The name of slot {@code i}'s member, or {@code "missing"}. */

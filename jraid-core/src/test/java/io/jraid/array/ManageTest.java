@@ -700,6 +700,123 @@ class ManageTest {
         RaidArray.geometryOf(sb(paths.getFirst())), ArrayFiles.copiesBySlot(paths));
   }
 
+  /**
+   * A copy that fails while its swap is being recorded (the superblocks already name the member it
+   * copied faulty) leaves its slot out in the engine too, as md has it. The engine kept serving the
+   * slot from the replaced member and counted it in sync while every superblock called the slot
+   * empty: a --fail of another member went through, and after a cut no assembly could run the array
+   * (crash campaign, RAID-5 4x16K with a bitmap: two slots out).
+   */
+  @Test
+  void aCopyThatFailsAsItTakesItsSlotLeavesTheSlotOut() throws Exception {
+    long seed = Seeds.of(68, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Path> paths = create(5, 4);
+    Path copy = blank("copy.img");
+    Path original = paths.get(0); // slot 0: holds array offset 0
+    long superblockAt = sb(original).superOffset() * 512;
+    List<SuperblockGate> others = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CountDownLatch swapWritten = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean armed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    RaidArray.MemberOpener opener =
+        (path, readOnly) -> {
+          if (!path.equals(copy)) {
+            SuperblockGate g = new SuperblockGate(FileDevice.openReadWrite(path), superblockAt);
+            others.add(g);
+            return g;
+          }
+          io.jraid.device.FaultyDevice f =
+              new io.jraid.device.FaultyDevice(FileDevice.openReadWrite(path));
+          return new io.jraid.testing.ForwardingDevice(f) {
+            @Override
+            public void write(
+                MemorySegment src, long offset, boolean fua, io.jraid.device.IoCompletion done) {
+              if (offset != superblockAt || !takesSlot(src) || !armed.compareAndSet(false, true)) {
+                inner.write(src, offset, fua, done);
+                return;
+              }
+              // The copy's own superblock of the swap is written first and alone: the others'
+              // wait at their gates while the copy fails its next write.
+              inner.write(
+                  src,
+                  offset,
+                  fua,
+                  error -> {
+                    others.forEach(SuperblockGate::hold);
+                    f.failWrites(0, f.size() / 512);
+                    swapWritten.countDown();
+                    done.completed(error);
+                  });
+            }
+          };
+        };
+    byte[] block = new byte[4096];
+    random.nextBytes(block);
+    RaidArray array = RaidArray.open(decide(paths), false, opener);
+    try (Arena arena = Arena.ofShared()) {
+      fill(array, random);
+      array.add(copy, false);
+      // Writes elsewhere keep the array dirty, so the write below needs no superblock update.
+      java.util.concurrent.atomic.AtomicBoolean writing =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      MemorySegment elsewhere = arena.allocate(4096, 4096);
+      Thread keeper =
+          Thread.ofPlatform()
+              .start(() -> {
+                while (writing.get()) {
+                  try {
+                    array.write(elsewhere, 64 * 1024); // slot 1
+                    Thread.sleep(20);
+                  } catch (Exception e) {
+                    return;
+                  }
+                }
+              });
+      array.replace(original.toString(), copy.toString());
+      assertThat(swapWritten.await(60, TimeUnit.SECONDS)).as("the copy finished").isTrue();
+      MemorySegment src = arena.allocate(4096, 4096);
+      MemorySegment.copy(MemorySegment.ofArray(block), 0, src, 0, 4096);
+      CompletableFuture<Void> written = new CompletableFuture<>();
+      array.write(src, 0, false, e -> complete(written, e)); // to the original and the copy
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (array.engine().replacementComplete(0) && System.nanoTime() < deadline) {
+        Thread.sleep(1); // until the copy's write failed and the engine dropped it
+      }
+      others.forEach(SuperblockGate::release);
+      written.get(30, TimeUnit.SECONDS);
+      writing.set(false);
+      keeper.join();
+      awaitEvents(array, ArrayEvent.Kind.FAIL, 2); // the original replaced, the copy failed
+      assertThat(array.engine().failedMembers())
+          .as("slot 0: its member recorded replaced, its copy failed")
+          .isEqualTo(1);
+      assertThatThrownBy(() -> array.fail(paths.get(1).toString())).hasMessageContaining("refused");
+    } finally {
+      array.close();
+    }
+    List<Path> left = List.of(paths.get(1), paths.get(2), paths.get(3));
+    AssemblyDecision decision = decide(left);
+    assertThat(decision.verdict())
+        .as(decision.reason())
+        .isEqualTo(AssemblyDecision.Verdict.DEGRADED);
+    try (RaidArray again = RaidArray.open(decision, true)) {
+      assertThat(java.util.Arrays.copyOf(contents(again), 4096))
+          .as("seed %d", seed)
+          .isEqualTo(block);
+    }
+  }
+
+  /** Whether the superblock in {@code block} is a copy's taking its slot (no longer a copy). */
+  private static boolean takesSlot(MemorySegment block) {
+    try {
+      Superblock1 written = io.jraid.format.Superblock1Codec.decode(block, "written");
+      return written.role() < written.raidDisks() && !written.has(FeatureMap.REPLACEMENT);
+    } catch (io.jraid.format.FormatException e) {
+      return false;
+    }
+  }
+
   /** Stops an array whose members lost power: the stop cannot write, and says so. */
   private static void closeUnpowered(RaidArray array) {
     try {
