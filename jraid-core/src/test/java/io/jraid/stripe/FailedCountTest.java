@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Whoever sees a member faulty sees it in {@link StripeEngine#failedMembers()} too. The count was
- * set a moment after the member showed faulty: a {@code --fail} (or the crash campaign's fate)
- * deciding in that moment whether the array survives one more failure counted one too few, and a
- * RAID-5 lost two members (crash campaign, RAID-5 4x64K: a read-error window on a second member
- * while the first had just failed; the array would not assemble).
+ * set a moment after the member showed faulty: a {@code --fail} deciding in that moment whether the
+ * array survives one more failure counted one too few, and so did the crash campaign's fate, which
+ * injects failures only within what the level survives. Found while reading for a campaign failure
+ * with two slots out (whose cause was another: RELIABILITY.md, item 12).
  */
 class FailedCountTest {
 
