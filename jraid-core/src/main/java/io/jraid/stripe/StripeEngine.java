@@ -663,7 +663,9 @@ public final class StripeEngine implements AutoCloseable {
    * rebuilt where it holds nothing.
    */
   @SuppressWarnings("ReferenceEquality") // the very device objects
-  void recovered(boolean[] targets, @Nullable BlockDevice[] devices, long sector) {
+  synchronized void recovered(boolean[] targets, @Nullable BlockDevice[] devices, long sector) {
+    // Under the monitor that changes membership: checked and credited as one step. Between the
+    // two, a spare could take the slot (its point set to 0) and be credited the pass's progress.
     boolean end = sector >= (geometry.devSectors() & ~7L);
     for (int i = 0; i < disks; i++) {
       BlockDevice device = devices[i];
