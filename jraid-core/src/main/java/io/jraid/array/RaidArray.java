@@ -454,7 +454,6 @@ public final class RaidArray implements BlockDevice {
       return;
     }
     long checkpoint = engine.syncedBelow();
-    MemberManager m = manager;
     if (clean) {
       // md marks a member faulty and writes the superblocks again at once when its metadata write
       // fails (MD_SB_NEED_REWRITE); here a clean record is made only when nothing it would claim
@@ -472,12 +471,8 @@ public final class RaidArray implements BlockDevice {
                     + ": "
                     + unflushed.stream().map(f -> f.device().name()).toList()
                     + " could not flush; the array stays recorded dirty");
-        for (MemberSuperblocks.Failure f : unflushed) {
-          error.addSuppressed(f.error());
-          if (m != null) {
-            m.superblockWriteFailed(f.device(), f.error()); // md: a failed flush fails it
-          }
-        }
+        unflushed.forEach(f -> error.addSuppressed(f.error()));
+        failMembers(unflushed); // md: a failed flush fails the member
         throw error;
       }
     }
@@ -493,10 +488,14 @@ public final class RaidArray implements BlockDevice {
       result.failed().forEach(f -> error.addSuppressed(f.error()));
       throw error;
     }
-    for (MemberSuperblocks.Failure f : result.failed()) {
-      if (m != null) {
-        m.superblockWriteFailed(f.device(), f.error()); // md: a failed metadata write fails it
-      }
+    failMembers(result.failed()); // md: a failed metadata write fails the member
+  }
+
+  /** Hands members whose flush or superblock write failed to the management thread to fail. */
+  private void failMembers(List<MemberSuperblocks.Failure> failed) {
+    MemberManager m = manager;
+    if (m != null) {
+      failed.forEach(f -> m.superblockWriteFailed(f.device(), f.error()));
     }
   }
 
